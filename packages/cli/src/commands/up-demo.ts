@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findKind } from '@qm/api';
+import { readConfigFile } from '../config.js';
+import { sleep } from '../io.js';
+import { readManifests } from '../manifests.js';
+import { repoRoot } from '../repo-paths.js';
+import { applyManifestSet } from './apply.js';
+import type { CommandContext } from './context.js';
+import { noResourcesMessage, tableText } from './get.js';
+
+/** How often the demo looks for changes to the TrainingJob table. */
+const DEMO_POLL_MS = 3000;
+
+/**
+ * `qm up --demo`, once the server is ready: applies every manifest under `<repo>/examples/demo/`,
+ * prints the nodes, queues and training jobs, then reprints the TrainingJob table whenever a
+ * job changes, until the signal aborts.
+ */
+export async function runDemo(ctx: CommandContext, opts: { server: string; configPath: string; signal: AbortSignal }): Promise<void> {
+  const { io } = ctx;
+  const token = readConfigFile(opts.configPath, (p) => readFileSync(p, 'utf8')).token;
+  const client = ctx.client({ server: opts.server, token });
+  const root = repoRoot();
+  const demoDir = join('examples', 'demo');
+
+  io.stdout.write(`\n$ qm apply -f ${demoDir}/\n`);
+  if (existsSync(join(root, demoDir))) {
+    const set = await readManifests([demoDir], { cwd: root, stdin: io.stdin });
+    await applyManifestSet(client, set, { value: 'default', explicit: false }, io);
+  } else {
+    io.stdout.write(`note: ${join(root, demoDir)} does not exist, so there is nothing to apply; showing the platform as it is.\n`);
+  }
+
+  const tjInfo = findKind('TrainingJob')!;
+  for (const [title, kind, all] of [['qm get nodes', 'Node', false], ['qm get queues', 'Queue', false], ['qm get tj -A', 'TrainingJob', true]] as const) {
+    const info = findKind(kind)!;
+    const list = await client.list(info, undefined);
+    io.stdout.write(`\n$ ${title}\n`);
+    io.stdout.write(list.items.length ? tableText(info, list.items, { wide: false, allNamespaces: all, nowMs: io.now() }) : `${noResourcesMessage({ info, namespace: undefined })}\n`);
+  }
+
+  let last: string | undefined;
+  while (!opts.signal.aborted) {
+    const list = await client.list(tjInfo, undefined);
+    // Ages tick every second; only a change to some job (its resourceVersion) is worth a reprint.
+    const signature = list.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`).join(' ');
+    if (last !== undefined && signature !== last && list.items.length > 0) {
+      io.stdout.write(`\n$ qm get tj -A    # ${new Date(io.now()).toISOString().slice(11, 19)}\n`);
+      io.stdout.write(tableText(tjInfo, list.items, { wide: false, allNamespaces: true, nowMs: io.now() }));
+    }
+    last = signature;
+    await sleep(DEMO_POLL_MS, opts.signal);
+  }
+}

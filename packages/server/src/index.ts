@@ -1,0 +1,18 @@
+export { createServer } from './server.js';
+export type { ServerDeps } from './server.js';
+export type { AdmissionPlugin, AdmissionRequest } from './admission.js';
+export { runAdmission } from './admission.js';
+export type { Authorizer, AuthorizationDecision, ResourceAttributes, UserInfo, Verb } from './auth.js';
+export { SYSTEM_MASTERS, authenticate, hashSecret, mastersOnlyAuthorizer, mintToken } from './auth.js';
+export { EventRecorder } from './event-recorder.js';
+export type { EventRecorderOptions } from './event-recorder.js';
+export type { GpuInfo, HostFacts, RegisterHostOptions } from './host-node.js';
+export { LABELS, buildHostNode, detectHost, nodeNameFor, parseNvidiaSmi, registerHostNode } from './host-node.js';
+export { normalizeGpuModel } from './gpu-model.js';
+export type { LogRequest, LogSource } from './log-source.js';
+export { mergePatch } from './merge-patch.js';
+export { PLATFORM_VERSION } from './meta-routes.js';
+export { ensureAdminConfig } from './admin-config.js';
+export type { AdminConfigResult, CliConfig } from './admin-config.js';
+export { ensureNamespace, startPlatform } from './platform.js';
+export type { Platform, PlatformLoop, PlatformOptions } from './platform.js';

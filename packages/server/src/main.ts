@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// The qm server process: parses flags, starts the platform, prints the ready line, and shuts
+// down cleanly on SIGINT/SIGTERM. Everything else lives in platform.ts.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import { startPlatform } from './platform.js';
+
+const USAGE = `usage: node packages/server/dist/main.js [flags]
+  --data-dir DIR       where qm.db lives (default $QM_HOME/data)
+  --port N             port to listen on (default 7070; 0 = any free port)
+  --host H             address to listen on (default 127.0.0.1)
+  --virtual-gpus N     add N virtual GPUs to the host node (default 0)
+  --qm-home DIR        CLI config directory (default $QM_HOME or ~/.qm)
+  --log-level LEVEL    fatal, error, warn, info, debug or trace (default info)`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface Flags {
+  dataDir: string;
+  qmHome: string;
+  port: number;
+  host: string;
+  virtualGpus: number;
+  logLevel: string;
+}
+
+/** Parses argv into flags, or throws an Error whose message says which flag is wrong. */
+function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'virtual-gpus': { type: 'string' },
+      'qm-home': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const qmHome = resolve(values['qm-home'] ?? env.QM_HOME ?? join(homedir(), '.qm'));
+  const logLevel = values['log-level'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  return {
+    qmHome,
+    dataDir: resolve(values['data-dir'] ?? join(qmHome, 'data')),
+    port: intFlag('port', values.port, 7070, 65535),
+    host: values.host ?? '127.0.0.1',
+    virtualGpus: intFlag('virtual-gpus', values['virtual-gpus'], 0, 1024),
+    logLevel,
+  };
+}
+
+function intFlag(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`--${name} must be an integer from 0 to ${max}; got "${raw}"`);
+  return Number(raw);
+}
+
+async function main(): Promise<void> {
+  let flags: Flags | 'help';
+  try {
+    flags = parseFlags(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`qm server: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (flags === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  // Logs go to stderr so stdout carries exactly the ready line.
+  const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
+  let platform;
+  try {
+    platform = await startPlatform({
+      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host,
+      virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,
+      ...(process.env.QM_GIT_COMMIT ? { gitCommit: process.env.QM_GIT_COMMIT } : {}),
+    });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.stderr.write(`qm server: could not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`Quartermaster listening on ${platform.url} (data: ${platform.dataDir}, config: ${platform.configPath})\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal; exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // A stuck close must not keep the process alive forever.
+    setTimeout(() => {
+      logger.error('shutdown took longer than 15s; exiting');
+      process.exit(1);
+    }, 15_000).unref();
+    platform.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,156 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { DEFAULT_NAMESPACE, isQmError } from '@qm/api';
+import type { ApiObject } from '@qm/api';
+import type { Clock, Store, TokenStore } from '@qm/core';
+import { openSqliteStore } from '@qm/store';
+import { ensureAdminConfig } from './admin-config.js';
+import type { AdmissionPlugin } from './admission.js';
+import type { Authorizer } from './auth.js';
+import { mastersOnlyAuthorizer } from './auth.js';
+import { EventRecorder } from './event-recorder.js';
+import type { HostFacts } from './host-node.js';
+import { registerHostNode } from './host-node.js';
+import { createServer } from './server.js';
+
+export interface PlatformOptions {
+  /** Where `qm.db` lives (created 0700 if missing). */
+  dataDir: string;
+  /** Where the CLI config goes: `<qmHome>/config.json`. */
+  qmHome: string;
+  /** Default 7070; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  virtualGpus?: number;
+  logger?: FastifyBaseLogger;
+  /** Default: the wall clock. */
+  clock?: Clock;
+  /** Default: detected (nvidia-smi); tests pass fixed facts. */
+  hostFacts?: HostFacts;
+  authorizer?: Authorizer;
+  admission?: AdmissionPlugin[];
+  gitCommit?: string;
+}
+
+export interface Platform {
+  /** `http://HOST:PORT` as listened on. */
+  url: string;
+  /** The URL the CLI config points at (loopback when listening on all interfaces). */
+  clientUrl: string;
+  dataDir: string;
+  configPath: string;
+  /** Whether this start minted a new admin token. */
+  adminTokenMinted: boolean;
+  adminToken: string;
+  node: ApiObject;
+  app: FastifyInstance;
+  store: Store & TokenStore;
+  recorder: EventRecorder;
+  /** Stops loops, the HTTP server (ending watches) and then the store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A long-running loop the platform owns (controller, scheduler); stopped before the store closes. */
+export interface PlatformLoop {
+  name: string;
+  stop(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * The composition root: opens the SQLite store, builds the HTTP server, makes sure namespace
+ * `default` and this host's Node exist, listens, and writes the CLI config with an admin token.
+ *
+ * Example:
+ * ```ts
+ * const platform = await startPlatform({ dataDir: '/tmp/qm/data', qmHome: '/tmp/qm', port: 0 });
+ * console.log(platform.url);
+ * await platform.close();
+ * ```
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  const dataDir = resolve(options.dataDir);
+  const configPath = join(resolve(options.qmHome), 'config.json');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  const store: Store & TokenStore = await openSqliteStore(join(dataDir, 'qm.db'), clock);
+  const recorder = new EventRecorder(store, clock, { logger });
+  const loops: PlatformLoop[] = [];
+  let ready = false;
+  const app = createServer({
+    store, clock, logger,
+    authorizer: options.authorizer ?? mastersOnlyAuthorizer,
+    admission: options.admission ?? [],
+    isReady: () => ready,
+    gitCommit: options.gitCommit,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      for (const loop of loops.reverse()) {
+        await loop.stop().catch((err: unknown) => logger?.error({ err, loop: loop.name }, 'loop did not stop cleanly'));
+      }
+      await app.close();
+      await recorder.flush();
+      await store.close();
+    })();
+    return closing;
+  };
+
+  try {
+    await ensureNamespace(store, DEFAULT_NAMESPACE);
+    const node = await registerHostNode(store, {
+      clock, virtualGpus: options.virtualGpus ?? 0, recorder, logger,
+      ...(options.hostFacts ? { facts: options.hostFacts } : {}),
+    });
+
+    // ── Controllers and the scheduler start here (later issues). Each pushes a PlatformLoop
+    //    onto `loops` so close() stops it before the store goes away, e.g.:
+    //    loops.push(startSchedulerLoop({ store, clock, recorder, logger }));
+
+    const host = options.host ?? '127.0.0.1';
+    await app.listen({ port: options.port ?? 7070, host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port ?? 7070;
+    const url = `http://${urlHost(host)}:${port}`;
+    const clientUrl = `http://${urlHost(clientHost(host))}:${port}`;
+    const admin = await ensureAdminConfig({ tokens: store, configPath, serverUrl: clientUrl, nowMs: clock.now(), logger });
+    ready = true;
+    logger?.info({ url, dataDir, node: node.metadata.name }, 'platform ready');
+    return {
+      url, clientUrl, dataDir, configPath, node, app, store, recorder, close,
+      adminTokenMinted: admin.minted, adminToken: admin.token,
+    };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Creates a Namespace unless it exists (another writer creating it at the same time is fine). */
+export async function ensureNamespace(store: Store, name: string): Promise<void> {
+  if (await store.get('Namespace', undefined, name)) return;
+  try {
+    await store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  } catch (err) {
+    if (!isQmError(err, 'AlreadyExists')) throw err;
+  }
+}
+
+// Listening on every interface still means the CLI on this machine should use loopback.
+function clientHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
