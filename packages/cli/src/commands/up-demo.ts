@@ -12,8 +12,11 @@ import { noResourcesMessage, tableText } from './get.js';
 /** How often the demo looks for changes to the TrainingJob table. */
 const DEMO_POLL_MS = 3000;
 
+/** What the demo applies, in order: the teams' namespaces, priorities and queues, then their jobs. */
+const DEMO_DIRS = [join('examples', 'cluster'), join('examples', 'training')];
+
 /**
- * `qm up --demo`, once the server is ready: applies every manifest under `<repo>/examples/demo/`,
+ * `qm up --demo`, once the server is ready: applies the example cluster (`examples/cluster/`) and jobs (`examples/training/`),
  * prints the nodes, queues and training jobs, then reprints the TrainingJob table whenever a
  * job changes, until the signal aborts.
  */
@@ -22,14 +25,14 @@ export async function runDemo(ctx: CommandContext, opts: { server: string; confi
   const token = readConfigFile(opts.configPath, (p) => readFileSync(p, 'utf8')).token;
   const client = ctx.client({ server: opts.server, token });
   const root = repoRoot();
-  const demoDir = join('examples', 'demo');
-
-  io.stdout.write(`\n$ qm apply -f ${demoDir}/\n`);
-  if (existsSync(join(root, demoDir))) {
-    const set = await readManifests([demoDir], { cwd: root, stdin: io.stdin });
-    await applyManifestSet(client, set, { value: 'default', explicit: false }, io);
-  } else {
-    io.stdout.write(`note: ${join(root, demoDir)} does not exist, so there is nothing to apply; showing the platform as it is.\n`);
+  for (const demoDir of DEMO_DIRS) {
+    io.stdout.write(`\n$ qm apply -f ${demoDir}/\n`);
+    if (existsSync(join(root, demoDir))) {
+      const set = await readManifests([demoDir], { cwd: root, stdin: io.stdin });
+      await applyManifestSet(client, set, { value: 'default', explicit: false }, io);
+    } else {
+      io.stdout.write(`note: ${join(root, demoDir)} does not exist, so there is nothing to apply from it.\n`);
+    }
   }
 
   const tjInfo = findKind('TrainingJob')!;
