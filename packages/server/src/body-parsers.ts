@@ -12,6 +12,17 @@ const UNSUPPORTED_PATCH_TYPES = ['application/json-patch+json', 'application/app
  * prototype-poisoning checks) and YAML for create/update.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
+  // An empty JSON body is fine on GET/DELETE (many clients send the header anyway); the
+  // write handlers still refuse a missing body with a message that says what to send.
+  const strictJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    strictJson(request, body as string, done);
+  });
   app.addContentTypeParser(MERGE_PATCH_TYPES, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     try {
