@@ -1,2 +1,3 @@
 export * from './ports/index.js';
 export * from './selectors/index.js';
+export * from './controllers/scheduling/index.js';

@@ -16,3 +16,5 @@ export { ensureAdminConfig } from './admin-config.js';
 export type { AdminConfigResult, CliConfig } from './admin-config.js';
 export { ensureNamespace, startPlatform } from './platform.js';
 export type { Platform, PlatformLoop, PlatformOptions } from './platform.js';
+export { startSchedulerLoop } from './scheduler-loop.js';
+export type { SchedulerLoop, SchedulerLoopOptions } from './scheduler-loop.js';

@@ -77,20 +77,9 @@ async function main(): Promise<void> {
   }
   // Logs go to stderr so stdout carries exactly the ready line.
   const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
-  let platform;
-  try {
-    platform = await startPlatform({
-      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host,
-      virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,
-      ...(process.env.QM_GIT_COMMIT ? { gitCommit: process.env.QM_GIT_COMMIT } : {}),
-    });
-  } catch (err) {
-    logger.fatal({ err }, 'could not start');
-    process.stderr.write(`qm server: could not start: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`Quartermaster listening on ${platform.url} (data: ${platform.dataDir}, config: ${platform.configPath})\n`);
-
+  // Signal handlers go in before anything else: a supervisor may send SIGTERM the moment it
+  // reads the ready line (or while we start), and Node's default would kill us without cleanup.
+  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
@@ -104,6 +93,8 @@ async function main(): Promise<void> {
       logger.error('shutdown took longer than 15s; exiting');
       process.exit(1);
     }, 15_000).unref();
+    // Still starting: the start below sees `stopping` and closes what it opened.
+    if (!platform) return;
     platform.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -114,6 +105,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  let started;
+  try {
+    started = await startPlatform({
+      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host,
+      virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,
+      ...(process.env.QM_GIT_COMMIT ? { gitCommit: process.env.QM_GIT_COMMIT } : {}),
+    });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.stderr.write(`qm server: could not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  platform = started;
+  if (stopping) {
+    await platform.close().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
+    process.exit(0);
+  }
+  process.stdout.write(`Quartermaster listening on ${platform.url} (data: ${platform.dataDir}, config: ${platform.configPath})\n`);
 }
 
 void main();

@@ -12,6 +12,9 @@ import { mastersOnlyAuthorizer } from './auth.js';
 import { EventRecorder } from './event-recorder.js';
 import type { HostFacts } from './host-node.js';
 import { registerHostNode } from './host-node.js';
+import type { PlatformLoop } from './platform-loop.js';
+import { ApiMetrics } from './metrics.js';
+import { startSchedulerLoop, type SchedulerLoop, type SchedulerLoopOptions } from './scheduler-loop.js';
 import { createServer } from './server.js';
 
 export interface PlatformOptions {
@@ -32,6 +35,8 @@ export interface PlatformOptions {
   authorizer?: Authorizer;
   admission?: AdmissionPlugin[];
   gitCommit?: string;
+  /** Scheduler loop tuning (tests shorten the resync). */
+  scheduler?: Pick<SchedulerLoopOptions, 'resyncIntervalMs' | 'config'>;
 }
 
 export interface Platform {
@@ -48,15 +53,13 @@ export interface Platform {
   app: FastifyInstance;
   store: Store & TokenStore;
   recorder: EventRecorder;
+  /** The live scheduler: `kick()` asks for a pass, `settled()` waits for one. */
+  scheduler: SchedulerLoop;
   /** Stops loops, the HTTP server (ending watches) and then the store. Safe to call twice. */
   close(): Promise<void>;
 }
 
-/** A long-running loop the platform owns (controller, scheduler); stopped before the store closes. */
-export interface PlatformLoop {
-  name: string;
-  stop(): Promise<void>;
-}
+export type { PlatformLoop } from './platform-loop.js';
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -82,8 +85,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const recorder = new EventRecorder(store, clock, { logger });
   const loops: PlatformLoop[] = [];
   let ready = false;
+  const metrics = new ApiMetrics();
   const app = createServer({
-    store, clock, logger,
+    store, clock, logger, metrics,
     authorizer: options.authorizer ?? mastersOnlyAuthorizer,
     admission: options.admission ?? [],
     isReady: () => ready,
@@ -111,9 +115,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.hostFacts ? { facts: options.hostFacts } : {}),
     });
 
-    // ── Controllers and the scheduler start here (later issues). Each pushes a PlatformLoop
-    //    onto `loops` so close() stops it before the store goes away, e.g.:
-    //    loops.push(startSchedulerLoop({ store, clock, recorder, logger }));
+    // ── Controllers and the scheduler start here. Each pushes a PlatformLoop onto `loops`
+    //    so close() stops it before the store goes away.
+    const scheduler = await startSchedulerLoop({ store, clock, recorder, registry: metrics.registry, ...(logger ? { logger } : {}), ...(options.scheduler ?? {}) });
+    loops.push(scheduler);
 
     const host = options.host ?? '127.0.0.1';
     await app.listen({ port: options.port ?? 7070, host });
@@ -125,7 +130,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     ready = true;
     logger?.info({ url, dataDir, node: node.metadata.name }, 'platform ready');
     return {
-      url, clientUrl, dataDir, configPath, node, app, store, recorder, close,
+      url, clientUrl, dataDir, configPath, node, app, store, recorder, scheduler, close,
       adminTokenMinted: admin.minted, adminToken: admin.token,
     };
   } catch (err) {

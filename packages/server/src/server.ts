@@ -31,6 +31,8 @@ export interface ServerDeps {
   gitCommit?: string;
   /** Include Node's process metrics in /metrics (default true). */
   processMetrics?: boolean;
+  /** The registry /metrics serves; pass one to let controller loops add their metrics (default: a new one). */
+  metrics?: ApiMetrics;
   /** Largest request body accepted, in bytes (default 4 MiB). */
   bodyLimitBytes?: number;
 }
@@ -56,7 +58,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     frameworkErrors: (err, request, reply) => statusErrorHandler(err, request, reply),
   }) as unknown as FastifyInstance;
 
-  const metrics = new ApiMetrics({ processMetrics: deps.processMetrics ?? true });
+  const metrics = deps.metrics ?? new ApiMetrics({ processMetrics: deps.processMetrics ?? true });
   const watches = new WatchRegistry();
   const authorizer = deps.authorizer ?? mastersOnlyAuthorizer;
 

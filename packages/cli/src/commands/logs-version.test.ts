@@ -59,6 +59,9 @@ test('up: flags map to the server\'s, bad numbers are refused, the ready line pa
   assert.deepEqual(serverArgs({ dataDir: '/d', port: '0', host: '0.0.0.0', virtualGpus: '4', logLevel: 'debug' }),
     ['--data-dir', '/d', '--port', '0', '--host', '0.0.0.0', '--virtual-gpus', '4', '--log-level', 'debug']);
   assert.deepEqual(serverArgs({}), []);
+  assert.deepEqual(serverArgs({ demo: true }, { hasGpus: false }), ['--virtual-gpus', '4'], 'the demo needs GPUs to show jobs running');
+  assert.deepEqual(serverArgs({ demo: true }, { hasGpus: true }), [], 'real GPUs: none pretended');
+  assert.deepEqual(serverArgs({ demo: true, virtualGpus: '0' }, { hasGpus: false }), ['--virtual-gpus', '0'], 'an explicit count wins');
   assert.throws(() => serverArgs({ port: 'abc' }), /--port must be a whole number/);
   assert.throws(() => serverArgs({ virtualGpus: '-2' }), /--virtual-gpus must be a whole number/);
   const m = READY_LINE.exec('Quartermaster listening on http://127.0.0.1:7070 (data: /home/u/.qm/data, config: /home/u/.qm/config.json)');

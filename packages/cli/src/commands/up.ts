@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, errorLines } from '../errors.js';
 import { lines } from '../ndjson.js';
 import { serverMainPath } from '../repo-paths.js';
@@ -18,9 +19,16 @@ interface UpOptions {
 /** The one line the server prints on stdout when it is ready (see the server/CLI contract). */
 export const READY_LINE = /^Quartermaster listening on (\S+) \(data: (.*), config: (.*)\)$/;
 
-/** The server's command-line flags for `qm up`'s options (validated: bad numbers are usage errors). */
-export function serverArgs(opts: UpOptions): string[] {
+/** GPUs `qm up --demo` pretends to have on a machine without any, so the example jobs (4 GPUs in all) can run. */
+export const DEMO_VIRTUAL_GPUS = 4;
+
+/**
+ * The server's command-line flags for `qm up`'s options (validated: bad numbers are usage errors).
+ * `--demo` on a host without GPUs adds DEMO_VIRTUAL_GPUS virtual ones unless `--virtual-gpus` says otherwise.
+ */
+export function serverArgs(opts: UpOptions, host: { hasGpus: boolean } = { hasGpus: true }): string[] {
   const args: string[] = [];
+  if (opts.demo && opts.virtualGpus === undefined && !host.hasGpus) args.push('--virtual-gpus', String(DEMO_VIRTUAL_GPUS));
   if (opts.dataDir) args.push('--data-dir', opts.dataDir);
   if (opts.port !== undefined) args.push('--port', wholeNumber('--port', opts.port, 65535));
   if (opts.host) args.push('--host', opts.host);
@@ -53,7 +61,7 @@ function nextSteps(url: string): string {
  * line relayed. Resolves with the server's exit code.
  */
 async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
-  const args = serverArgs(opts);
+  const args = serverArgs(opts, { hasGpus: hostHasNvidiaSmi(ctx.io.env) });
   const main = serverMainPath();
   if (!existsSync(main)) {
     throw new CliError(`the server is not built (${main} is missing); run \`npx tsc -b\`, or use ./qm, which builds first`, EXIT_FAILURE);
@@ -105,6 +113,11 @@ async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
   return code;
 }
 
+/** Whether `nvidia-smi` is on PATH (the server reads the GPUs from it; without it the host has none). */
+function hostHasNvidiaSmi(env: Record<string, string | undefined>): boolean {
+  return (env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, 'nvidia-smi')));
+}
+
 function killChild(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
@@ -124,7 +137,7 @@ export const upCommand: CommandModule = {
       .option('--host <host>', 'address to listen on (default 127.0.0.1)')
       .option('--virtual-gpus <n>', 'pretend this machine has N GPUs (to try scheduling without GPUs)')
       .option('--log-level <level>', 'server log level (debug, info, warn, error)')
-      .option('--demo', 'after start, apply examples/cluster/ and examples/training/ and show jobs moving through their phases')
+      .option('--demo', `after start, apply examples/cluster/ and examples/training/ and show jobs moving through their phases (without GPUs: ${DEMO_VIRTUAL_GPUS} virtual ones)`)
       .addHelpText('after', '\nExamples:\n  qm up\n  qm up --virtual-gpus 8 --demo')
       .action(async (opts: UpOptions) => {
         ctx.fail(await runUp(ctx, opts));
