@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
   // Signal handlers go in before anything else: a supervisor may send SIGTERM the moment it
   // reads the ready line (or while we start), and Node's default would kill us without cleanup.
-  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+  // Set once started; a holder object because the signal handler reads it before it exists.
+  const running: { platform?: Awaited<ReturnType<typeof startPlatform>> } = {};
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
@@ -94,8 +95,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 15_000).unref();
     // Still starting: the start below sees `stopping` and closes what it opened.
-    if (!platform) return;
-    platform.close().then(
+    if (!running.platform) return;
+    running.platform.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'error during shutdown');
@@ -118,12 +119,12 @@ async function main(): Promise<void> {
     process.stderr.write(`qm server: could not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  platform = started;
+  running.platform = started;
   if (stopping) {
-    await platform.close().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
+    await started.close().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
     process.exit(0);
   }
-  process.stdout.write(`Quartermaster listening on ${platform.url} (data: ${platform.dataDir}, config: ${platform.configPath})\n`);
+  process.stdout.write(`Quartermaster listening on ${started.url} (data: ${started.dataDir}, config: ${started.configPath})\n`);
 }
 
 void main();
