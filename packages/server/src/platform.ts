@@ -16,6 +16,8 @@ import type { PlatformLoop } from './platform-loop.js';
 import { ApiMetrics } from './metrics.js';
 import { startSchedulerLoop, type SchedulerLoop, type SchedulerLoopOptions } from './scheduler-loop.js';
 import { createServer } from './server.js';
+import type { LogSource } from './log-source.js';
+import { startTrainingRuntime } from '@qm/executor-local';
 
 export interface PlatformOptions {
   /** Where `qm.db` lives (created 0700 if missing). */
@@ -86,8 +88,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const loops: PlatformLoop[] = [];
   let ready = false;
   const metrics = new ApiMetrics();
+  // Worker logs come from the training runtime, which starts below (after the host Node exists).
+  let trainingLogs: LogSource | undefined;
   const app = createServer({
     store, clock, logger, metrics,
+    logSource: { open: (request) => trainingLogs ? trainingLogs.open(request) : Promise.resolve(undefined) },
     authorizer: options.authorizer ?? mastersOnlyAuthorizer,
     admission: options.admission ?? [],
     isReady: () => ready,
@@ -119,6 +124,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     //    so close() stops it before the store goes away.
     const scheduler = await startSchedulerLoop({ store, clock, recorder, registry: metrics.registry, ...(logger ? { logger } : {}), ...(options.scheduler ?? {}) });
     loops.push(scheduler);
+    const training = await startTrainingRuntime({ store, clock, recorder, dataDir, ...(logger ? { logger } : {}) });
+    loops.push(training);
+    trainingLogs = training.logSource;
 
     const host = options.host ?? '127.0.0.1';
     await app.listen({ port: options.port ?? 7070, host });

@@ -6,6 +6,7 @@ import { deleteCommand } from './delete.js';
 import { describeCommand } from './describe.js';
 import { getCommand } from './get.js';
 import { logsCommand } from './logs.js';
+import { nodeCommand } from './node.js';
 import { upCommand } from './up.js';
 import { versionCommand } from './version.js';
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandModule[] = [
   describeCommand,
   deleteCommand,
   logsCommand,
+  nodeCommand,
   apiResourcesCommand,
   versionCommand,
 ];

@@ -1,0 +1,130 @@
+/**
+ * Mirror → CycleInput, with parsed objects cached by resourceVersion so a pass over an
+ * unchanged cluster parses nothing.
+ *
+ * Example: `const input = builder.build(mirror);`
+ */
+import { isQmError, type ApiObject } from '@qm/api';
+import type { CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
+import type { Mirror } from './mirror.js';
+import {
+  limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, type Routing,
+} from './parse-objects.js';
+
+interface Cached<T> { rv: string; gen: number; value: T }
+
+function problemWorkload(obj: ApiObject, message: string): WorkloadInput {
+  const ns = obj.metadata.namespace ?? '';
+  return {
+    key: { kind: obj.kind as 'TrainingJob', namespace: ns, name: obj.metadata.name },
+    id: `${obj.kind}/${ns}/${obj.metadata.name}`,
+    namespace: ns, queueProblem: message, priority: 0, preemptNever: true, createdMs: 0, pendingSinceMs: 0,
+    pods: 1, podRequest: {}, nodeSelector: {}, tolerations: [], useSpot: false, labels: {}, constraintKey: '',
+  };
+}
+
+export class InputBuilder {
+  private routing?: Routing;
+  private routingKey = '';
+  private generation = 0;
+  private readonly nodeCache = new Map<string, Cached<NodeInput | undefined>>();
+  private readonly workloadCache = new Map<string, Cached<WorkloadInput[]>>();
+  private readonly queueCache = new Map<string, Cached<QueueInput | undefined>>();
+
+  private routingOf(mirror: Mirror): Routing {
+    const key = ['Queue', 'PriorityClass', 'LimitRange'].map((k) => mirror.versions.get(k)).join('/');
+    if (this.routing && key === this.routingKey) return this.routing;
+    this.routingKey = key;
+    this.generation++;
+    const queues = new Map<string, QueueInput>();
+    for (const obj of mirror.list('Queue').sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+      const rv = obj.metadata.resourceVersion ?? '';
+      let c = this.queueCache.get(obj.metadata.name);
+      if (!c || c.rv !== rv) {
+        let value: QueueInput | undefined;
+        try { value = parseQueue(obj); } catch (err) { if (!isQmError(err)) throw err; }
+        c = { rv, gen: 0, value };
+        this.queueCache.set(obj.metadata.name, c);
+      }
+      if (c.value) queues.set(c.value.name, c.value);
+    }
+    const parents = new Set<string>();
+    for (const q of queues.values()) if (q.parent) parents.add(q.parent);
+    const namespaceQueue = new Map<string, string>();
+    for (const obj of mirror.list('Queue').sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+      if (parents.has(obj.metadata.name)) continue;
+      for (const ns of ((obj.spec as any)?.namespaces ?? []) as string[]) if (!namespaceQueue.has(ns)) namespaceQueue.set(ns, obj.metadata.name);
+    }
+    const priorityClasses = new Map<string, { value: number; never: boolean }>();
+    let defaultPriority: Routing['defaultPriority'];
+    for (const pc of mirror.list('PriorityClass').sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+      const entry = { value: Number(pc.value ?? 0), never: pc.preemptionPolicy === 'Never' };
+      priorityClasses.set(pc.metadata.name, entry);
+      if (pc.globalDefault === true && (!defaultPriority || entry.value > defaultPriority.value)) defaultPriority = { name: pc.metadata.name, ...entry };
+    }
+    const byNs = new Map<string, ApiObject[]>();
+    for (const lr of mirror.list('LimitRange')) {
+      const ns = lr.metadata.namespace ?? '';
+      byNs.set(ns, [...(byNs.get(ns) ?? []), lr]);
+    }
+    const limitDefaults = new Map<string, Record<string, number>>();
+    for (const [ns, list] of byNs) {
+      try { limitDefaults.set(ns, limitDefaultsOf(list.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)))); } catch (err) { if (!isQmError(err)) throw err; }
+    }
+    this.routing = { generation: this.generation, queues, parents, namespaceQueue, priorityClasses, defaultPriority, limitDefaults };
+    return this.routing;
+  }
+
+  build(mirror: Mirror): CycleInput {
+    const routing = this.routingOf(mirror);
+    const nodes: NodeInput[] = [];
+    const seenNodes = new Set<string>();
+    for (const obj of mirror.list('Node')) {
+      const rv = obj.metadata.resourceVersion ?? '';
+      seenNodes.add(obj.metadata.name);
+      let c = this.nodeCache.get(obj.metadata.name);
+      if (!c || c.rv !== rv) {
+        let value: NodeInput | undefined;
+        try { value = parseNode(obj); } catch (err) { if (!isQmError(err)) throw err; }
+        c = { rv, gen: 0, value };
+        this.nodeCache.set(obj.metadata.name, c);
+      }
+      if (c.value) nodes.push(c.value);
+    }
+    for (const k of this.nodeCache.keys()) if (!seenNodes.has(k)) this.nodeCache.delete(k);
+
+    const workloads: WorkloadInput[] = [];
+    const seen = new Set<string>();
+    for (const kind of ['TrainingJob', 'ModelDeployment']) {
+      for (const obj of mirror.list(kind)) {
+        const key = `${kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+        seen.add(key);
+        const rv = obj.metadata.resourceVersion ?? '';
+        let c = this.workloadCache.get(key);
+        if (!c || c.rv !== rv || c.gen !== routing.generation) {
+          let value: WorkloadInput[];
+          try {
+            value = kind === 'TrainingJob' ? parseTrainingJob(obj, routing) : parseModelDeployment(obj, routing);
+          } catch (err) {
+            if (!isQmError(err)) throw err;
+            value = [problemWorkload(obj, `invalid spec: ${err.message}`)];
+          }
+          c = { rv, gen: routing.generation, value };
+          this.workloadCache.set(key, c);
+        }
+        for (const w of c.value) workloads.push(w);
+      }
+    }
+    for (const k of this.workloadCache.keys()) if (!seen.has(k)) this.workloadCache.delete(k);
+
+    const namespaceQuotas: NamespaceQuotaInput[] = [];
+    for (const obj of mirror.list('ResourceQuota')) {
+      try { namespaceQuotas.push(parseResourceQuota(obj)); } catch (err) { if (!isQmError(err)) throw err; }
+    }
+    const pdbs: PdbInput[] = [];
+    for (const obj of mirror.list('PodDisruptionBudget')) {
+      try { pdbs.push(parsePdb(obj)); } catch (err) { if (!isQmError(err)) throw err; }
+    }
+    return { nodes, queues: [...routing.queues.values()], workloads, namespaceQuotas, pdbs };
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The cycle's mutable view of the nodes: what is free on each, which device indices are
+ * free, and an index that makes placement cheap at 2,000+ nodes:
+ * - nodes with the same labels, taints, condition and size form one class, so static fit
+ *   checks run once per class, not once per node;
+ * - inside a class, nodes sit in buckets by free GPU count (each bucket sorted by name), so
+ *   "the node that leaves the fewest free GPUs" is the first node of the smallest bucket ≥ need.
+ *
+ * Example:
+ * ```ts
+ * const cluster = new ClusterState(nodes);
+ * const devices = cluster.take(cluster.byName.get('gpu-1')!, { 'nvidia.com/gpu': 2 }); // { 'nvidia.com/gpu': [0, 1] }
+ * cluster.release(cluster.byName.get('gpu-1')!, { 'nvidia.com/gpu': 2 }, devices);
+ * ```
+ */
+import { GPU, MIG_PREFIX, type Resources } from '../resources/index.js';
+import type { NodeInput, WorkloadInput } from './types.js';
+
+export function isDeviceResource(name: string): boolean {
+  return name === GPU || name.startsWith(MIG_PREFIX);
+}
+
+export class NodeClass {
+  readonly members: NodeState[] = [];
+  /** buckets[k]: members with exactly k free GPUs, in name order. */
+  readonly buckets: NodeState[][];
+  constructor(readonly key: string, readonly rep: NodeInput, readonly maxGpu: number) {
+    this.buckets = Array.from({ length: maxGpu + 1 }, () => []);
+  }
+}
+
+export class NodeState {
+  readonly free: Resources;
+  readonly freeDevices: Record<string, number[]>;
+  /** A starving gang this node's capacity is held for (set during the cycle). */
+  heldBy?: WorkloadInput;
+  cls!: NodeClass;
+  constructor(readonly idx: number, readonly input: NodeInput) {
+    this.free = { ...input.allocatable };
+    this.freeDevices = {};
+    for (const k in input.deviceIndices) this.freeDevices[k] = [...input.deviceIndices[k]].sort((a, b) => a - b);
+  }
+  get name(): string {
+    return this.input.name;
+  }
+  get freeGpus(): number {
+    return Math.max(0, this.free[GPU] ?? 0);
+  }
+}
+
+function classKeyOf(n: NodeInput): string {
+  const labels = Object.keys(n.labels).sort().map((k) => `${k}=${n.labels[k]}`).join(',');
+  const taints = n.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort().join(',');
+  const alloc = Object.keys(n.allocatable).sort().map((k) => `${k}=${n.allocatable[k]}`).join(',');
+  return `${labels}|${taints}|${n.unschedulableReason ?? ''}|${alloc}`;
+}
+
+function insertSorted(arr: NodeState[], node: NodeState): void {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid].idx < node.idx) lo = mid + 1;
+    else hi = mid;
+  }
+  arr.splice(lo, 0, node);
+}
+
+function removeSorted(arr: NodeState[], node: NodeState): void {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid].idx < node.idx) lo = mid + 1;
+    else hi = mid;
+  }
+  if (arr[lo] === node) arr.splice(lo, 1);
+}
+
+export class ClusterState {
+  readonly nodes: NodeState[];
+  readonly byName = new Map<string, NodeState>();
+  readonly classes: NodeClass[] = [];
+  /** Bumped whenever capacity is freed, so cached "did not fit" answers expire. */
+  freedEpoch = 0;
+
+  constructor(inputs: readonly NodeInput[]) {
+    const sorted = [...inputs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.nodes = sorted.map((n, i) => new NodeState(i, n));
+    const byKey = new Map<string, NodeClass>();
+    for (const node of this.nodes) {
+      this.byName.set(node.name, node);
+      const key = classKeyOf(node.input);
+      let cls = byKey.get(key);
+      if (!cls) {
+        cls = new NodeClass(key, node.input, Math.max(0, node.input.allocatable[GPU] ?? 0));
+        byKey.set(key, cls);
+        this.classes.push(cls);
+      }
+      node.cls = cls;
+      cls.members.push(node);
+      cls.buckets[Math.min(cls.maxGpu, node.freeGpus)].push(node);
+    }
+  }
+
+  private moveBucket(node: NodeState, beforeGpus: number): void {
+    const after = Math.min(node.cls.maxGpu, node.freeGpus);
+    const before = Math.min(node.cls.maxGpu, beforeGpus);
+    if (after === before) return;
+    removeSorted(node.cls.buckets[before], node);
+    insertSorted(node.cls.buckets[after], node);
+  }
+
+  /**
+   * Takes `request` from the node and returns the device indices used. `devices`, when given,
+   * names the exact indices (an already-admitted pod); otherwise the lowest free ones are taken.
+   */
+  take(node: NodeState, request: Resources, devices?: Record<string, number[]>): Record<string, number[]> {
+    const before = node.freeGpus;
+    const used: Record<string, number[]> = {};
+    for (const k in request) {
+      node.free[k] = (node.free[k] ?? 0) - request[k];
+      if (!isDeviceResource(k) || request[k] <= 0) continue;
+      const pool = node.freeDevices[k] ?? (node.freeDevices[k] = []);
+      const wanted = devices?.[k];
+      if (wanted) {
+        for (const d of wanted) {
+          const at = pool.indexOf(d);
+          if (at >= 0) pool.splice(at, 1);
+        }
+        used[k] = [...wanted];
+      } else {
+        used[k] = pool.splice(0, Math.min(request[k], pool.length));
+      }
+    }
+    this.moveBucket(node, before);
+    return used;
+  }
+
+  /** Gives back what `take` took. */
+  release(node: NodeState, request: Resources, devices: Record<string, number[]>): void {
+    const before = node.freeGpus;
+    for (const k in request) node.free[k] = (node.free[k] ?? 0) + request[k];
+    for (const k in devices) {
+      const pool = node.freeDevices[k] ?? (node.freeDevices[k] = []);
+      for (const d of devices[k]) if (!pool.includes(d)) pool.push(d);
+      pool.sort((a, b) => a - b);
+    }
+    this.freedEpoch++;
+    this.moveBucket(node, before);
+  }
+}

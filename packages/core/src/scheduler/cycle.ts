@@ -1,0 +1,251 @@
+/**
+ * One scheduling cycle, pure and synchronous, in numbered phases:
+ *   1. snapshot — nodes, quota trees, namespace quotas, PDBs; admitted workloads assumed in
+ *   2. order    — pending workloads per queue; queues picked by priority, fair share, age
+ *   3. quota    — namespace ResourceQuota, then the queue tree (per flavor, in order)
+ *   4. place    — every pod on a node now, or none (gang)
+ *   5. preempt  — the minimal victim set under withinQueue / reclaim / fairShare
+ *   6. assume   — decisions go into the snapshot at once; a starving head gets capacity held
+ *   7. result   — admissions, preemptions, pending reasons and positions, estimates, queue reports
+ *
+ * Example:
+ * ```ts
+ * const r = scheduleCycle(input, { nowMs: clock.now(), rng, config: DEFAULT_SCHEDULER_CONFIG });
+ * ```
+ */
+import { DEFAULT_SCHEDULER_CONFIG } from '../controllers/scheduling/types.js';
+import { addInto, type Resources } from '../resources/index.js';
+import { estimateStarts } from './estimate.js';
+import { HeadHeap, compareWithinQueue, type QueueHead } from './ordering.js';
+import { placeGang } from './placer.js';
+import { findPreemption } from './preemption.js';
+import { Snapshot } from './snapshot.js';
+import { staticReject } from './plugins/index.js';
+import type {
+  AdmissionDecision, CycleInput, CycleOptions, CycleResult, PendingDecision, PreemptionDecision, QueueReport, WorkloadInput,
+} from './types.js';
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function durationText(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m >= 60 ? `${Math.round(m / 6) / 10}h` : `${m}m`;
+}
+
+// Inputs are cached across passes by the controller, so their shape strings are too.
+const shapes = new WeakMap<WorkloadInput, string>();
+function shapeOf(w: WorkloadInput): string {
+  let s = shapes.get(w);
+  if (s === undefined) {
+    const req = Object.keys(w.podRequest).sort().map((k) => `${k}=${w.podRequest[k]}`).join(',');
+    s = `${w.queue}|${w.namespace}|${w.constraintKey}|${w.pods}|${req}|${w.priority}|${w.preemptNever}`;
+    shapes.set(w, s);
+  }
+  return s;
+}
+
+export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResult {
+  const config = { ...DEFAULT_SCHEDULER_CONFIG, ...opts.config };
+  const nowMs = opts.nowMs;
+
+  // 1. snapshot
+  const snap = new Snapshot(input);
+  const admitted: AdmissionDecision[] = [];
+  const preempted: PreemptionDecision[] = [];
+  const reasons = new Map<string, string>();
+  const noQueue: WorkloadInput[] = [];
+
+  // 2. order
+  const perQueue = new Map<string, WorkloadInput[]>();
+  for (const w of input.workloads) {
+    if (w.admitted) continue;
+    if (!w.queue || w.queueProblem || !snap.queues.has(w.queue)) {
+      reasons.set(w.id, w.queueProblem ?? `queue ${w.queue} does not exist`);
+      noQueue.push(w);
+      continue;
+    }
+    const list = perQueue.get(w.queue) ?? [];
+    list.push(w);
+    perQueue.set(w.queue, list);
+  }
+  const shareOf = (queue: string): number => {
+    let s = 0;
+    for (const tree of snap.trees.values()) s = Math.max(s, tree.dominantShare(queue));
+    return s;
+  };
+  const heap = new HeadHeap();
+  const ordered = new Map<string, WorkloadInput[]>();
+  for (const [queue, items] of [...perQueue.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    items.sort(compareWithinQueue);
+    ordered.set(queue, items);
+    heap.push({ queue, items, cursor: 0, share: shareOf(queue) });
+  }
+
+  // A failed shape fails again until capacity is freed: cache by shape and freed-epoch.
+  const failedShapes = new Map<string, Array<{ epoch: number; reason: string } | undefined>>();
+  const headTried = new Set<string>();
+  const holders = new Set<string>();
+  const admittedNow = new Set<string>();
+  const mayUseHeldFor = (w: WorkloadInput) => (holder: WorkloadInput): boolean => {
+    const q = snap.queues.get(holder.queue!);
+    return holder.queue === w.queue && w.priority < holder.priority && q?.withinQueue !== 'Never';
+  };
+
+  for (let head: QueueHead | undefined = heap.pop(); head; head = heap.pop()) {
+    const w = head.items[head.cursor++];
+    const queue = w.queue!;
+    const isHead = !headTried.has(queue);
+    const decided = tryAdmit(w, isHead);
+    if (!decided) headTried.add(queue);
+    if (head.cursor < head.items.length) {
+      head.share = shareOf(queue);
+      heap.push(head);
+    }
+  }
+
+  function tryAdmit(w: WorkloadInput, isHead: boolean): boolean {
+    const queue = w.queue!;
+    if (w.retryAfterMs !== undefined && w.retryAfterMs > nowMs) {
+      reasons.set(w.id, `waiting to retry after ${iso(w.retryAfterMs)}`);
+      return false;
+    }
+    const request = snap.totalRequest(w);
+    const shape = shapeOf(w);
+    const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
+    const cached = failedShapes.get(shape)?.[slot];
+    if (cached && cached.epoch === snap.cluster.freedEpoch && !isHead) {
+      reasons.set(w.id, cached.reason);
+      return false;
+    }
+    // 3. quota, 4. place (flavors in order)
+    let reason: string | undefined = snap.nsQuotas.check(w);
+    let placementFailed = false;
+    if (reason === undefined) {
+      for (const flavor of snap.flavorsOf(queue)) {
+        const tree = snap.trees.get(flavor)!;
+        const quotaReason = tree.check(queue, request);
+        if (quotaReason !== undefined) {
+          reason ??= quotaReason;
+          continue;
+        }
+        const r = placeGang(snap.cluster, snap.elig, w, {
+          commit: true, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, mayUseHeld: mayUseHeldFor(w),
+        });
+        if ('pods' in r) {
+          admit(w, queue, flavor, r.pods);
+          return true;
+        }
+        if (reason === undefined || !placementFailed) {
+          reason = r.reason;
+          placementFailed = true;
+        }
+      }
+    }
+    // 5. preempt
+    const epochBefore = snap.cluster.freedEpoch;
+    const plan = reason !== undefined && !reason.startsWith('namespace ')
+      ? findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow })
+      : undefined;
+    if (plan) {
+      const r = placeGang(snap.cluster, snap.elig, w, {
+        commit: true, flavorName: plan.flavor || undefined, flavorSelector: plan.flavor ? snap.flavorSelectors.get(plan.flavor) : undefined, mayUseHeld: () => true,
+      });
+      if ('pods' in r) {
+        for (const v of plan.victims) preempted.push({ victim: v.entry.w, preemptor: w, rule: v.rule, message: v.message });
+        admit(w, queue, plan.flavor, r.pods);
+        return true;
+      }
+    }
+    // 6. hold capacity for a starving head gang
+    let text = reason ?? 'does not fit';
+    if (isHead && placementFailed && nowMs - w.pendingSinceMs >= config.starvationBoundMs && holdFor(w)) {
+      text += `; capacity is held for it (waiting ${durationText(nowMs - w.pendingSinceMs)})`;
+    }
+    reasons.set(w.id, text);
+    if (snap.cluster.freedEpoch === epochBefore) {
+      let slots = failedShapes.get(shape);
+      if (!slots) failedShapes.set(shape, (slots = []));
+      slots[slot] = { epoch: snap.cluster.freedEpoch, reason: text };
+    }
+    return false;
+  }
+
+  function admit(w: WorkloadInput, queue: string, flavor: string, pods: AdmissionDecision['pods']): void {
+    snap.assumePlaced(w, queue, flavor, pods, nowMs);
+    admittedNow.add(w.id);
+    admitted.push({ workload: w, queue, flavor, pods });
+    if (holders.has(w.id)) {
+      for (const n of snap.cluster.nodes) if (n.heldBy === w) n.heldBy = undefined;
+      holders.delete(w.id);
+    }
+  }
+
+  /** Reserves the nodes closest to fitting (most free GPUs) for `w`'s pods. */
+  function holdFor(w: WorkloadInput): boolean {
+    const flavor = snap.flavorsOf(w.queue!)[0];
+    const selector = flavor ? snap.flavorSelectors.get(flavor) : undefined;
+    const elig = snap.elig.get(w, flavor || undefined, selector);
+    const nodes = elig.classes.flatMap((c) => c.members)
+      .filter((n) => !n.heldBy && staticReject(w, n.input) === undefined)
+      .sort((a, b) => b.freeGpus - a.freeGpus || a.idx - b.idx);
+    if (nodes.length < w.pods) return false;
+    for (let i = 0; i < w.pods; i++) nodes[i].heldBy = w;
+    holders.add(w.id);
+    return true;
+  }
+
+  // 7. result
+  const pending: PendingDecision[] = [];
+  const admittedIds = new Set(admitted.map((a) => a.workload.id));
+  const queuePending = new Map<string, number>();
+  const candidates: WorkloadInput[] = [];
+  for (const [queue, items] of ordered) {
+    let position = 0;
+    for (const w of items) {
+      if (admittedIds.has(w.id)) continue;
+      position++;
+      if (position <= config.estimateHorizon) candidates.push(w);
+      pending.push({ workload: w, reason: reasons.get(w.id) ?? 'not tried', queuePosition: position });
+    }
+    queuePending.set(queue, position);
+  }
+  for (const w of noQueue) pending.push({ workload: w, reason: reasons.get(w.id)! });
+
+  const queues: QueueReport[] = [];
+  for (const q of input.queues) {
+    const usage: Resources = {};
+    const borrowed: Resources = {};
+    let admittedCount = 0;
+    let share = 0;
+    for (const tree of snap.trees.values()) {
+      const node = tree.byName.get(q.name);
+      if (!node) continue;
+      addInto(usage, node.usage);
+      addInto(borrowed, node.borrowed());
+      admittedCount += node.admittedCount;
+      share = Math.max(share, tree.dominantShare(q.name));
+    }
+    let pendingCount = queuePending.get(q.name) ?? 0;
+    // An inner queue counts its children's pending work too.
+    const tree = snap.trees.get('')!;
+    const stack = [...(tree.byName.get(q.name)?.children ?? [])];
+    while (stack.length) {
+      const c = stack.pop()!;
+      pendingCount += queuePending.get(c.name) ?? 0;
+      stack.push(...c.children);
+    }
+    queues.push({ name: q.name, usage, borrowed, pending: pendingCount, admitted: admittedCount, dominantShare: Math.round(share * 1e6) / 1e6 });
+  }
+
+  // Estimates last: the simulation consumes the snapshot.
+  candidates.sort(compareWithinQueue);
+  const estimates = estimateStarts(snap, candidates);
+  for (const p of pending) {
+    const t = estimates.get(p.workload.id);
+    if (t !== undefined) p.estimatedStartMs = t;
+  }
+  void opts.rng;
+  return { admitted, preempted, pending, queues };
+}

@@ -1,0 +1,11 @@
+export * from './types.js';
+export * from './cycle.js';
+export { ClusterState, NodeState, NodeClass } from './cluster-state.js';
+export { placeGang, EligibilityCache, type PlaceOptions, type PlaceResult } from './placer.js';
+export { QuotaTree, QuotaNode } from './quota-tree.js';
+export { NamespaceQuotas } from './namespace-quota.js';
+export { Snapshot } from './snapshot.js';
+export { compareWithinQueue } from './ordering.js';
+export { findPreemption, compareVictims, workLostMs } from './preemption.js';
+export { estimateStarts } from './estimate.js';
+export * as fitPlugins from './plugins/index.js';

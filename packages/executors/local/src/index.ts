@@ -1,0 +1,8 @@
+export { LocalExecutor, WORKER_WRAPPER, freePort, type LocalExecutorOptions, type ExecutorLogger } from './local-executor.js';
+export { LocalLogSource, type LogRequest, type LocalLogSourceOptions } from './log-source.js';
+export { scanCheckpoints, pruneCheckpoints, COMMITTED_MARKER, type CommittedCheckpoint } from './checkpoint-catalog.js';
+export { jobEnv, rankEnv, baseProcessEnv } from './worker-env.js';
+export { attemptDir, jobRoot } from './attempt-files.js';
+export {
+  startTrainingRuntime, checkpointDirOf, interruptionOf, type TrainingRuntime, type TrainingRuntimeOptions,
+} from './training-runtime.js';
