@@ -11,7 +11,9 @@ let platform: TestPlatform;
 before(async () => { platform = await startTestPlatform({ virtualGpus: 2 }); });
 after(() => platform.cleanup());
 
-const QUEUES = '/apis/ml.quartermaster.dev/v1alpha1/queues';
+// PriorityClasses: a kind no controller writes back to, so the watch sees only this test's changes
+// (the scheduler writes Queue status, which would interleave MODIFIED events).
+const CLASSES = '/apis/scheduling.k8s.io/v1/priorityclasses';
 
 async function api(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${platform.url}${path}`, {
@@ -24,14 +26,14 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
   return json;
 }
 
-function queue(name: string, gpus: number) {
-  return { apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'Queue', metadata: { name }, spec: { guaranteed: { 'nvidia.com/gpu': gpus } } };
+function priorityClass(name: string, value: number) {
+  return { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value };
 }
 
 /** Reads a watch stream until `count` events arrived (or the stream ends), then aborts it. */
 async function readWatch(fromVersion: string, count: number): Promise<Array<{ type: string; object: any }>> {
   const controller = new AbortController();
-  const res = await fetch(`${platform.url}${QUEUES}?watch=true&resourceVersion=${fromVersion}`, {
+  const res = await fetch(`${platform.url}${CLASSES}?watch=true&resourceVersion=${fromVersion}`, {
     headers: { Authorization: `Bearer ${platform.token}` }, signal: controller.signal,
   });
   assert.equal(res.status, 200);
@@ -69,20 +71,20 @@ test('kill -9 right after qm apply returned: the object is there with the same u
 });
 
 test('a watch resumed after a server restart sees every change once, in order', async () => {
-  const start = await api('GET', QUEUES);
+  const start = await api('GET', CLASSES);
   const fromVersion: string = start.metadata.resourceVersion;
 
-  await api('POST', QUEUES, queue('w-a', 1));
-  await api('POST', QUEUES, queue('w-b', 2));
+  await api('POST', CLASSES, priorityClass('w-a', 1));
+  await api('POST', CLASSES, priorityClass('w-b', 2));
   const firstLeg = await readWatch(fromVersion, 2);
   assert.deepEqual(firstLeg.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED w-a', 'ADDED w-b']);
   const lastSeen: string = firstLeg[1].object.metadata.resourceVersion;
 
   // Changes made while nobody watches, then a clean restart, then more changes.
-  await api('DELETE', `${QUEUES}/w-a`);
+  await api('DELETE', `${CLASSES}/w-a`);
   assert.equal(await platform.stop(), 0);
   await platform.restart();
-  await api('POST', QUEUES, queue('w-c', 3));
+  await api('POST', CLASSES, priorityClass('w-c', 3));
 
   const secondLeg = await readWatch(lastSeen, 2);
   assert.deepEqual(secondLeg.map((e) => `${e.type} ${e.object.metadata.name}`), ['DELETED w-a', 'ADDED w-c']);
