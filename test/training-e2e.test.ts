@@ -10,7 +10,6 @@
  *    node takes no new work until `qm node restore NODE`, after which the job resumes and finishes.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT, startTestPlatform, type TestPlatform } from './support/platform.js';
@@ -37,28 +36,8 @@ before(async () => {
   });
 });
 
-after(async () => {
-  // Workers outlive a stopped platform by design; do not leave any behind.
-  for (const pid of workerGroups()) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
-  await platform?.cleanup();
-});
-
-function workerGroups(): number[] {
-  const pids: number[] = [];
-  const walk = (dir: string): void => {
-    let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name === 'attempt.json') {
-        const state = JSON.parse(readFileSync(join(dir, e.name), 'utf8'));
-        for (const w of state.workers ?? []) if (w.pid) pids.push(w.pid);
-      }
-    }
-  };
-  if (platform) walk(join(platform.dataDir, 'training'));
-  return pids;
-}
+// cleanup() also kills the workers, which outlive the server by design.
+after(async () => { await platform?.cleanup(); });
 
 async function call(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${platform.url}${path}`, {

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT, startTestPlatform, type TestPlatform } from './support/platform.js';
@@ -29,23 +28,8 @@ before(async () => {
   });
 });
 
-after(async () => {
-  if (!platform) return;
-  const walk = (dir: string): void => {
-    let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name === 'attempt.json') {
-        for (const w of JSON.parse(readFileSync(join(dir, e.name), 'utf8')).workers ?? []) {
-          if (w.pid) try { process.kill(-w.pid, 'SIGKILL'); } catch { /* gone */ }
-        }
-      }
-    }
-  };
-  walk(join(platform.dataDir, 'training'));
-  await platform.cleanup();
-});
+// cleanup() also kills the workers, which outlive the server by design.
+after(async () => { await platform?.cleanup(); });
 
 async function call(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${platform!.url}${path}`, {

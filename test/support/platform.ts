@@ -30,7 +30,7 @@
  * Servers still running when the test process exits are SIGKILLed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,9 +173,31 @@ export async function startTestPlatform(opts: StartPlatformOptions = {}): Promis
     },
     async cleanup() {
       await stopWith('SIGTERM');
+      // Training workers outlive the server by design (a restarted platform re-adopts them);
+      // a finished test must not leave any behind.
+      killWorkerGroups(dataDir);
       for (const dir of ownDirs) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGKILLs the process group of every worker the local executor recorded under `dataDir/training`. */
+export function killWorkerGroups(dataDir: string): void {
+  const walk = (dir: string): void => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === 'attempt.json') {
+        try {
+          const state = JSON.parse(readFileSync(path, 'utf8')) as { workers?: Array<{ pid?: number }> };
+          for (const w of state.workers ?? []) if (w.pid) try { process.kill(-w.pid, 'SIGKILL'); } catch { /* already gone */ }
+        } catch { /* torn or unreadable: nothing to kill */ }
+      }
+    }
+  };
+  walk(join(dataDir, 'training'));
 }
 
 /** Resolves with the URL and config path from the ready line; rejects on exit or timeout with the server's stderr. */
