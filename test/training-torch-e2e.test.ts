@@ -1,5 +1,5 @@
 /**
- * End to end with real PyTorch DDP (examples/training/ddp_train.py, gloo on CPU): a low-priority
+ * End to end with real PyTorch DDP (examples/pytorch/ddp_train.py, gloo on CPU): a low-priority
  * two-worker job checkpoints, a high-priority job takes its GPUs, the DDP job is preempted,
  * requeued, resumes from its last committed step and finishes. Skips with a message when
  * `python3 -c "import torch"` fails (install Debian's python3-torch to run it).
@@ -55,7 +55,7 @@ test('PyTorch DDP job: preempted, requeued, resumes from its last committed step
   await call('POST', `${API}/namespaces/default/trainingjobs`, {
     apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'TrainingJob', metadata: { name: 'ddp', namespace: 'default' },
     spec: {
-      workers: 2, gpusPerWorker: 1, command: ['python3', join(REPO_ROOT, 'examples', 'training', 'ddp_train.py')],
+      workers: 2, gpusPerWorker: 1, command: ['python3', join(REPO_ROOT, 'examples', 'pytorch', 'ddp_train.py')],
       args: ['--steps', '400', '--step-sleep', '0.02'], checkpointInterval: 0.02, checkpointKeep: 2,
       terminationGracePeriodSeconds: 30, priorityClassName: 'low',
     },
