@@ -26,3 +26,13 @@ export function cliVersion(): string {
     return 'unknown';
   }
 }
+
+/** `<repo>/packages/sim/dist/main.js`: `qm simulate` runs the simulator as a child process (the CLI imports only @qm/api). */
+export function simMainPath(): string {
+  return fileURLToPath(new URL('../../sim/dist/main.js', import.meta.url));
+}
+
+/** `<repo>/packages/sim/dist/plan-main.js`: `qm plan` runs the planner offline as a child process. */
+export function planMainPath(): string {
+  return fileURLToPath(new URL('../../sim/dist/plan-main.js', import.meta.url));
+}

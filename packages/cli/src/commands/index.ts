@@ -7,6 +7,8 @@ import { describeCommand } from './describe.js';
 import { getCommand } from './get.js';
 import { logsCommand } from './logs.js';
 import { nodeCommand } from './node.js';
+import { planCommand } from './plan.js';
+import { simulateCommand } from './simulate.js';
 import { upCommand } from './up.js';
 import { versionCommand } from './version.js';
 
@@ -23,6 +25,8 @@ export const COMMANDS: readonly CommandModule[] = [
   deleteCommand,
   logsCommand,
   nodeCommand,
+  simulateCommand,
+  planCommand,
   apiResourcesCommand,
   versionCommand,
 ];
