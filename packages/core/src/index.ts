@@ -4,6 +4,8 @@ export * from './controllers/scheduling/index.js';
 export * from './controllers/training/index.js';
 export * from './controllers/cost/index.js';
 export * from './controllers/budgets/index.js';
+export * from './controllers/autoscaling/index.js';
+export * from './controllers/cluster-autoscaler/index.js';
 export * from './planner/index.js';
 export * from './resources/index.js';
 export * from './scheduler/index.js';
