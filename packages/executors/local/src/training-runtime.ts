@@ -292,11 +292,16 @@ export async function startTrainingRuntime(opts: TrainingRuntimeOptions): Promis
   };
 }
 
-/** spec.checkpointPath (relative to workingDir), or `<dataDir>/checkpoints/<namespace>/<name>`. */
+/**
+ * spec.checkpointPath (relative to workingDir), or `<dataDir>/checkpoints/<namespace>/<name>/<uid>`.
+ * The default is per run (the uid): a job deleted and submitted again under the same name starts
+ * fresh instead of silently resuming someone's old run. Naming a checkpointPath is how a user asks
+ * to continue from whatever is there.
+ */
 export function checkpointDirOf(job: ApiObject, dataDir: string): string {
   const spec = (job.spec ?? {}) as Record<string, any>;
   if (typeof spec.checkpointPath === 'string' && spec.checkpointPath) return resolve(spec.workingDir ?? '.', spec.checkpointPath);
-  return join(dataDir, 'checkpoints', job.metadata.namespace ?? 'default', job.metadata.name);
+  return join(dataDir, 'checkpoints', job.metadata.namespace ?? 'default', job.metadata.name, job.metadata.uid ?? 'no-uid');
 }
 
 function attemptSpec(job: ApiObject, action: Extract<TrainingAction, { type: 'start' }>, checkpointDir: string): AttemptSpec {
