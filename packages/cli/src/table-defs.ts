@@ -85,7 +85,29 @@ const COLUMNS: Record<string, Column[]> = {
     age,
   ],
   Namespace: [name, { header: 'STATUS', value: (o) => str(o.status?.phase ?? 'Active') }, age],
+  Budget: [
+    name,
+    { header: 'TARGET', value: (o) => (o.spec?.target?.namespace !== undefined ? `namespace/${o.spec.target.namespace}` : `queue/${str(o.spec?.target?.queue)}`) },
+    { header: 'PERIOD', value: (o) => str(o.spec?.period) },
+    { header: 'AMOUNT', value: (o) => usdCell(o.spec?.amountUSD) },
+    { header: 'SPENT', value: (o) => usdCell(o.status?.spentUSD) },
+    { header: 'FORECAST', value: (o) => usdCell(o.status?.forecastUSD) },
+    { header: 'FIRED', value: (o) => firedCell(o.status?.triggered) },
+    { header: 'BLOCKING', value: (o) => String(o.status?.blocking === true) },
+    age,
+  ],
 };
+
+function usdCell(v: unknown): string {
+  const n = Number(v);
+  return v === undefined || v === null || !Number.isFinite(n) ? '-' : `$${n.toFixed(2)}`;
+}
+
+/** Thresholds fired this period, e.g. `80%,100%F` (F = forecasted). */
+function firedCell(triggered: unknown): string {
+  if (!Array.isArray(triggered) || triggered.length === 0) return NONE;
+  return triggered.map((t: { percent?: number; type?: string }) => `${t.percent}%${t.type === 'Forecasted' ? 'F' : ''}`).join(',');
+}
 
 export function columnsFor(kind: string, wide: boolean): Column[] {
   const columns = COLUMNS[kind] ?? [name, age];

@@ -94,8 +94,14 @@ test('Queue, ModelDeployment, PriorityClass and other kinds', () => {
       ['NAME', 'VALUE', 'GLOBAL-DEFAULT', 'PREEMPTION', 'AGE'],
       ['high', '1000', 'true', 'PreemptLowerPriority', '60s']],
     ['a kind without columns',
-      { apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'Budget', metadata: { name: 'b', namespace: 'x', creationTimestamp: ago(90_000) } },
+      { apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'PriceCatalog', metadata: { name: 'b', creationTimestamp: ago(90_000) } },
       ['NAME', 'AGE'], ['b', '90s']],
+    ['Budget: spent, forecast and what fired (F = forecasted)',
+      { apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'Budget', metadata: { name: 'nlp', namespace: 'x', creationTimestamp: ago(90_000) },
+        spec: { target: { queue: 'nlp' }, period: 'Monthly', amountUSD: 100 },
+        status: { spentUSD: 81.234, forecastUSD: 120, blocking: true, triggered: [{ percent: 100, type: 'Forecasted' }, { percent: 80, type: 'Actual' }] } },
+      ['NAME', 'TARGET', 'PERIOD', 'AMOUNT', 'SPENT', 'FORECAST', 'FIRED', 'BLOCKING', 'AGE'],
+      ['nlp', 'queue/nlp', 'Monthly', '$100.00', '$81.23', '$120.00', '100%F,80%', 'true', '90s']],
   ];
   for (const [name, obj, headers, row] of cases) {
     const view = buildTable(findKind(obj.kind)!, [obj], { wide: false, allNamespaces: false, nowMs: NOW });

@@ -18,6 +18,10 @@ import { startSchedulerLoop, type SchedulerLoop, type SchedulerLoopOptions } fro
 import { createServer } from './server.js';
 import type { LogSource } from './log-source.js';
 import { startTrainingRuntime } from '@qm/executor-local';
+import { budgetAdmission } from './budget-admission.js';
+import { startBudgetLoop } from './budget-loop.js';
+import { startCostLoop } from './cost-loop.js';
+import { registerCostReportRoute } from './cost-report-route.js';
 
 export interface PlatformOptions {
   /** Where `qm.db` lives (created 0700 if missing). */
@@ -39,6 +43,8 @@ export interface PlatformOptions {
   gitCommit?: string;
   /** Scheduler loop tuning (tests shorten the resync). */
   scheduler?: Pick<SchedulerLoopOptions, 'resyncIntervalMs' | 'config'>;
+  /** Cost metering and budget periods (default 15 s each; env QM_COST_INTERVAL_SECONDS sets both). */
+  cost?: { intervalMs?: number; budgetIntervalMs?: number };
 }
 
 export interface Platform {
@@ -94,7 +100,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     store, clock, logger, metrics,
     logSource: { open: (request) => trainingLogs ? trainingLogs.open(request) : Promise.resolve(undefined) },
     authorizer: options.authorizer ?? mastersOnlyAuthorizer,
-    admission: options.admission ?? [],
+    admission: [...(options.admission ?? []), budgetAdmission({ store, clock })],
     isReady: () => ready,
     gitCommit: options.gitCommit,
   });
@@ -127,6 +133,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const training = await startTrainingRuntime({ store, clock, recorder, dataDir, ...(logger ? { logger } : {}) });
     loops.push(training);
     trainingLogs = training.logSource;
+    const costIntervalMs = options.cost?.intervalMs ?? envSeconds('QM_COST_INTERVAL_SECONDS');
+    loops.push(await startCostLoop({ store, clock, registry: metrics.registry, ...(logger ? { logger } : {}), ...(costIntervalMs ? { intervalMs: costIntervalMs } : {}) }));
+    const budgetIntervalMs = options.cost?.budgetIntervalMs ?? costIntervalMs;
+    loops.push(await startBudgetLoop({ store, clock, recorder, ...(logger ? { logger } : {}), ...(budgetIntervalMs ? { intervalMs: budgetIntervalMs } : {}) }));
+    registerCostReportRoute(app, { store, clock });
 
     const host = options.host ?? '127.0.0.1';
     await app.listen({ port: options.port ?? 7070, host });
@@ -162,6 +173,12 @@ function clientHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '::1';
   return host;
+}
+
+/** A positive number of seconds from the environment, in ms (undefined when unset or bad). */
+function envSeconds(name: string): number | undefined {
+  const seconds = Number(process.env[name]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 function urlHost(host: string): string {

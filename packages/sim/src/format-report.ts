@@ -19,6 +19,7 @@ const QUEUE_KEYS: readonly (keyof QueueReport)[] = ['name', 'gpuSecondsUsed', 'g
 const METRIC_KEYS: readonly (keyof ReportMetrics)[] = [
   'jobs', 'finished', 'avgJctSeconds', 'p50JctSeconds', 'p99JctSeconds', 'avgQueueingDelaySeconds', 'makespanSeconds',
   'gpuUtilization', 'preemptions', 'lostGpuHours', 'jainFairness', 'costUSD',
+  'nodeCostUSD', 'idleCostUSD', 'spotCostUSD', 'onDemandCostUSD',
 ];
 
 /** A copy of `obj` with the known keys first, in `order`, then any others sorted by name. */
@@ -70,7 +71,7 @@ function metricValue(key: keyof ReportMetrics, v: number | null): string {
   if (v === null) return '-';
   if (key.endsWith('Seconds')) return `${v} (${humanSeconds(v)})`;
   if (key === 'gpuUtilization') return `${Math.round(v * 1000) / 10}%`;
-  if (key === 'costUSD') return `$${v.toFixed(2)}`;
+  if (key.endsWith('CostUSD') || key === 'costUSD') return `$${v.toFixed(2)}`;
   return String(v);
 }
 
@@ -87,7 +88,7 @@ export function formatReportTable(r: SimulationReport): string {
     ['QUEUE', 'GPU-HOURS', 'IN-GUARANTEE', 'BORROWED'],
     r.queues.map((q) => [q.name, hours(q.gpuSecondsUsed), hours(q.guaranteedGpuSeconds), hours(q.borrowedGpuSeconds)]),
   );
-  const metrics = columns(['METRIC', 'VALUE'], METRIC_KEYS.map((k) => [k, metricValue(k, r.metrics[k])]));
+  const metrics = columns(['METRIC', 'VALUE'], METRIC_KEYS.filter((k) => r.metrics[k] !== undefined).map((k) => [k, metricValue(k, r.metrics[k] ?? null)]));
   return [
     `Scenario ${r.scenario}: ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'}, ended at ${humanSeconds(r.endTime)} (t=${r.endTime}s)\n`,
     workloads, queues, metrics,

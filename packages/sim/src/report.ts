@@ -11,6 +11,7 @@
  * ```
  */
 import type { ClusterMirror } from './cluster-mirror.js';
+import { workloadKey, type CostLedger } from './cost-ledger.js';
 import type { DeploymentRecord } from './deployment-tracker.js';
 import type { RecordedEvent } from './memory-recorder.js';
 import { jainIndex, mean, percentile, round, roundOrNull } from './metrics.js';
@@ -36,7 +37,13 @@ export interface WorkloadReport {
   lostWorkSeconds: number;
   nodes: string[];
   gpus: number;
+  /** USD at the nodes' prices (GPUs, CPU and memory held; @qm/core metering). */
   costUSD: number;
+  /** Of costUSD, what ran on spot and on on-demand nodes. */
+  spotUSD?: number;
+  onDemandUSD?: number;
+  /** True when part of it ran on a node with no price (costUSD then covers only the priced part). */
+  unpriced?: boolean;
   /** GPU-seconds held. */
   gpuSeconds: number;
   /** Of `preemptions`, how many were interruptions (spot reclaim, node removed). */
@@ -78,7 +85,14 @@ export interface ReportMetrics {
   lostGpuHours: number;
   /** Jain's index over per-queue GPU-seconds ÷ weight, for queues that received workloads. */
   jainFairness: number | null;
+  /** Σ workloads' costUSD. */
   costUSD: number;
+  /** What the nodes cost while they existed; = costUSD + idleCostUSD (the reconciliation). */
+  nodeCostUSD?: number;
+  /** Capacity nobody held. */
+  idleCostUSD?: number;
+  spotCostUSD?: number;
+  onDemandCostUSD?: number;
 }
 
 export interface SimulationReport {
@@ -98,6 +112,8 @@ export interface ReportInputs {
   events: RecordedEvent[];
   ledger: UsageLedger;
   mirror: ClusterMirror;
+  /** Cost from @qm/core metering; absent = the usage ledger's GPU-only figures. */
+  costs?: CostLedger;
 }
 
 const s = (ms: number): number => round(secondsOf(ms), 3);
@@ -119,7 +135,7 @@ function jobRow(rec: JobRecord, inputs: ReportInputs): WorkloadReport {
     lostWorkSeconds: round(rec.lostMs / 1000, 3),
     nodes: rec.lastNodes,
     gpus: rec.gpus,
-    costUSD: round(usage.costUSD, 6),
+    ...costFields(inputs, rec.obj, usage.costUSD),
     gpuSeconds: round(usage.gpuSeconds, 3),
     interruptions: rec.interruptions,
   };
@@ -147,12 +163,18 @@ function deploymentRow(rec: DeploymentRecord, inputs: ReportInputs): WorkloadRep
     lostWorkSeconds: 0,
     nodes: rec.lastNodes,
     gpus: rec.replicas * rec.gpusPerReplica,
-    costUSD: round(usage.costUSD, 6),
+    ...costFields(inputs, rec.obj, usage.costUSD),
     gpuSeconds: round(usage.gpuSeconds, 3),
     interruptions: rec.interruptions,
   };
   if (rec.offeredRps !== undefined) row.offeredRps = rec.offeredRps;
   return row;
+}
+
+function costFields(inputs: ReportInputs, obj: { kind: string; metadata: { name: string; namespace?: string } }, fallbackUSD: number): Pick<WorkloadReport, 'costUSD' | 'spotUSD' | 'onDemandUSD' | 'unpriced'> {
+  if (!inputs.costs) return { costUSD: round(fallbackUSD, 6) };
+  const c = inputs.costs.workloadCost(workloadKey(obj as never), inputs.endMs);
+  return { costUSD: round(c.usd, 6), spotUSD: round(c.spotUSD, 6), onDemandUSD: round(c.onDemandUSD, 6), ...(c.priced ? {} : { unpriced: true }) };
 }
 
 function compareRows(a: WorkloadReport, b: WorkloadReport): number {
@@ -194,6 +216,16 @@ function metricsOf(rows: WorkloadReport[], jobs: JobRecord[], queues: QueueRepor
     lostGpuHours: round(lostGpuMs / 3_600_000, 6),
     jainFairness: roundOrNull(jainIndex(shares), 6),
     costUSD: round(cost, 6),
+    ...nodeCost(inputs),
+  };
+}
+
+function nodeCost(inputs: ReportInputs): Partial<ReportMetrics> {
+  if (!inputs.costs) return {};
+  const r = inputs.costs.report(inputs.endMs, 'namespace');
+  return {
+    nodeCostUSD: round(r.totals.nodeUSD, 6), idleCostUSD: round(r.totals.idleUSD, 6),
+    spotCostUSD: round(r.totals.spotUSD, 6), onDemandCostUSD: round(r.totals.onDemandUSD, 6),
   };
 }
 

@@ -191,7 +191,10 @@ test('ModelDeployment: replicas serve from placement, lose a removed node and co
     ['ModelDeployment', 'Deleted', 0, 0, null, 8, 1, ['gpu-2', 'gpu-3'], 800],
   );
   assert.equal(chat.gpuSeconds, 8 * 7200);
-  assert.equal(chat.costUSD, 8 * 2 * 3);
+  // OpenCost split: a 4-GPU node at 4 × $3 = $12/h; host 96 vCPU + 1 TiB at OpenCost rates exceeds half the price, so
+  // it takes $6 and each GPU $1.5/h. The replicas ask for GPUs only: 8 GPUs × 2 h × $1.5 (the rest is idle).
+  assert.equal(chat.costUSD, 8 * 2 * 1.5);
+  assert.equal(r.metrics.nodeCostUSD! - r.metrics.idleCostUSD!, chat.costUSD);
   const lines = r.events.filter((e) => e.object === 'team-a/chat').map((e) => `${e.t} ${e.reason} ${e.message}`);
   assert.deepEqual(lines, [
     '0 Started replicas 0 on gpu-1, 1 on gpu-2 started',

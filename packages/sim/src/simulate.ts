@@ -15,6 +15,8 @@ import { applyDefaults, type ApiObject, type Scenario } from '@qm/api';
 import { DEFAULT_SCHEDULER_CONFIG, createScheduler, seededRng, type Scheduler, type SchedulerConfig, type SchedulerDeps } from '@qm/core';
 import { MemoryStore } from '@qm/store';
 import { ClusterMirror } from './cluster-mirror.js';
+import { SimBudgets } from './cost-budgets.js';
+import { CostLedger } from './cost-ledger.js';
 import { DeploymentTracker } from './deployment-tracker.js';
 import { EventQueue } from './event-queue.js';
 import { MemoryRecorder } from './memory-recorder.js';
@@ -39,10 +41,12 @@ type Timed =
   | { type: 'submission'; index: number }
   | { type: 'event'; index: number }
   | { type: 'executor'; timer: ExecutorTimer }
-  | { type: 'action'; timer: ActionTimer };
+  | { type: 'action'; timer: ActionTimer }
+  /** A budget threshold is due (see SimBudgets.nextWakeMs). */
+  | { type: 'budget' };
 
 /** Same-instant order: runtime outcomes (finishes, nodes going) first, then scenario events, then new work. */
-const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3 } as const;
+const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3, budget: 4 } as const;
 
 /** The queue annotation that delays reclaiming (see the scheduler contract). */
 export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
@@ -81,6 +85,8 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
   const ledger = new UsageLedger((name) => late.mirror?.queueShape(name));
   const mirror = await ClusterMirror.open(store, (gpus) => ledger.setCapacity(clock.now(), gpus));
   late.mirror = mirror;
+  const costs = await CostLedger.open(store, clock);
+  const budgets = new SimBudgets({ store, clock, recorder, costs, mirror });
   ledger.setCapacity(clock.now(), 0);
   const executor = await SimExecutor.open({
     store, clock, recorder, ledger, mirror,
@@ -104,6 +110,11 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
         case 'submission': {
           const sub = spec.submissions![item.index];
           const obj = applyDefaults(sub.object);
+          const refused = await budgets.refusal(obj);
+          if (refused) {
+            recorder.record({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, 'Warning', 'BudgetBlocked', refused.message);
+            return false;
+          }
           if (obj.kind === 'TrainingJob') executor.expectWork(jobKey(obj.metadata.namespace, obj.metadata.name), sub.work);
           await store.create(obj);
           return true;
@@ -111,6 +122,17 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
         case 'event': return actions.apply(spec.events![item.index]);
         case 'executor': return executor.onTimer(item.timer);
         case 'action': return item.timer.type === 'spotEnd' ? actions.spotEnd(item.timer.node) : actions.addNode(item.timer.node);
+        // Stale when spending changed since it was scheduled (a later evaluation moved the wake).
+        case 'budget': return budgets.nextWakeMs() === clock.now();
+      }
+    };
+    let budgetWakeMs: number | undefined;
+    const evaluateBudgets = async (): Promise<void> => {
+      await budgets.evaluate();
+      const wake = budgets.nextWakeMs();
+      if (wake !== undefined && wake > clock.now() && wake !== budgetWakeMs && (untilMs === undefined || wake <= untilMs)) {
+        budgetWakeMs = wake;
+        timeline.push(wake, RANK.budget, { type: 'budget' });
       }
     };
     const maxPasses = opts.maxPassesPerInstant ?? 8;
@@ -122,6 +144,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
         deployments.announceStarts();
         if (result.preempted.length === 0) break;
       }
+      await evaluateBudgets();
     };
 
     let lastActivityMs = SIM_EPOCH_MS;
@@ -140,13 +163,14 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
     const endMs = untilMs ?? lastActivityMs;
     return buildReport({
       scenario: scenario.metadata.name, endMs,
-      jobs: executor.records(), deployments: deployments.records(), events: recorder.events, ledger, mirror,
+      jobs: executor.records(), deployments: deployments.records(), events: recorder.events, ledger, mirror, costs,
     });
   } finally {
     scheduler?.close();
     executor.close();
     deployments.close();
     mirror.close();
+    costs.close();
     await store.close();
   }
 }

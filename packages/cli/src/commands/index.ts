@@ -1,5 +1,6 @@
 import { apiResourcesCommand } from './api-resources.js';
 import { applyCommand } from './apply.js';
+import { costCommand } from './cost.js';
 import { createCommand } from './create.js';
 import type { CommandModule } from './context.js';
 import { deleteCommand } from './delete.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandModule[] = [
   nodeCommand,
   simulateCommand,
   planCommand,
+  costCommand,
   apiResourcesCommand,
   versionCommand,
 ];

@@ -2,3 +2,4 @@
 export { budgetPeriodBounds, type PeriodBounds } from './budget-period.js';
 export { evaluateBudget, thresholdEvent, type BudgetEvaluation, type BudgetEvaluationInput, type RunningSpend, type TriggeredThreshold } from './evaluate-budget.js';
 export { budgetCovers, blockingBudget, budgetAdmissionError, type BudgetTarget } from './budget-admission.js';
+export { budgetSpend, type BudgetInterval } from './budget-spend.js';

@@ -10,3 +10,12 @@ export {
   type CostOwner, type PodInterval, type ResourceHours, type CostBreakdown, type PodCharge, type NodeMeter, type TimeWindow, type Reconciliation,
 } from './metering.js';
 export { aggregateCharges, shareIdle, costKey, lostWorkUSD, type CostGrouping, type CostRow, type AttemptCost } from './showback.js';
+export {
+  trainingWorkerRequests, replicaRequests, costOwnerOf, attemptWindows, trainingJobIntervals, deploymentIntervals,
+  missingNodePrice, workloadCost, costStatusOf, roundCost, UNKNOWN_NODE, type AttemptWindow, type WorkloadCost,
+} from './workload-cost.js';
+export { buildCostReport, parseCostGrouping, COST_GROUPINGS, type CostReport, type CostReportInput, type CostTotals, type MeteredNode } from './cost-report.js';
+export {
+  detectIdleGpus, idlePolicyFor, idleGpuMessage, DEFAULT_IDLE_POLICY, IDLE_THRESHOLD_ANNOTATION, IDLE_WINDOW_ANNOTATION, IDLE_GPU_REASON,
+  type IdlePolicy, type IdleVerdict, type GpuUtilizationSample,
+} from './idle-gpus.js';
