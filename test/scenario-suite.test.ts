@@ -90,8 +90,6 @@ test('the suite has at least 32 named scenarios, each a valid Scenario with an e
  * They run and report as `todo` (visible in the summary, not failing CI); remove an entry with its fix.
  */
 const KNOWN_SCHEDULER_BUGS: Record<string, string> = {
-  'fair-share-no-flap': 'fair-share preemption needs the victim queue strictly above the preemptor; equal borrowers stop at 6/8 vs 2/8 (FINDINGS.md)',
-  'mig-slices': 'MIG-only jobs are not placed in a pass that first placed a whole-GPU job (FINDINGS.md)',
 };
 
 for (const file of scenarioFiles) {

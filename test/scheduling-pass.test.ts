@@ -52,3 +52,40 @@ test('a higher-priority job preempts and the victim gets a Preempted condition',
   assert.ok(events.some((e) => e.startsWith('Warning Preempted low')));
   scheduler.close();
 });
+
+test('a gang whose pods share one node preempts a gang that shares it too (pod slots, not nodes, bound the search)', async () => {
+  // Regression: a fast "could it ever fit?" check counted nodes with a free GPU (1) against the
+  // gang's pods (2), so two 1-GPU workers could never preempt their way onto one 2-GPU node.
+  const { store, events, scheduler } = setup();
+  await store.create(makeNode('vm', { gpus: 2 }));
+  await store.create(makeQueue('team-a', { namespaces: ['team-a'], guaranteed: { 'nvidia.com/gpu': 2 } }));
+  await store.create(makePriorityClass('low', 10));
+  await store.create(makePriorityClass('high', 1000));
+  await store.create(makeJob('low', { workers: 2, gpusPerWorker: 1, spec: { priorityClassName: 'low' } }));
+  await scheduler.runPass();
+  await store.create(makeJob('high', { workers: 2, gpusPerWorker: 1, spec: { priorityClassName: 'high' } }));
+  const r = await scheduler.runPass();
+  assert.deepEqual(r.preempted.map((p) => p.victim.name), ['low']);
+  assert.deepEqual(r.admitted.map((k) => k.name), ['high']);
+  const high = await store.get('TrainingJob', 'team-a', 'high');
+  assert.deepEqual(high?.status?.workers.map((w: { node: string; gpus: number[] }) => [w.node, w.gpus.length]), [['vm', 1], ['vm', 1]]);
+  assert.ok(events.some((e) => e.startsWith('Warning Preempted low')));
+  scheduler.close();
+});
+
+test('a slice-only job finds the MIG node in the same pass that placed a whole-GPU job', async () => {
+  // Regression: node eligibility was cached per placement constraints only, so the 8-GPU job's
+  // answer (the MIG node has no whole GPUs) was reused for the slice-only job in the same pass.
+  const { store, scheduler } = setup();
+  const mig = makeNode('mig-1', { gpus: 0 });
+  mig.status = { capacity: { cpu: '96', memory: '1Ti', 'nvidia.com/mig-1g.10gb': 7 } };
+  await store.create(mig);
+  await store.create(makeNode('gpu-1', { gpus: 8 }));
+  await store.create(makeQueue('team-a', { namespaces: ['team-a'], guaranteed: { 'nvidia.com/gpu': 8, 'nvidia.com/mig-1g.10gb': 7 } }));
+  await store.create(makeJob('full', { gpusPerWorker: 8 }));
+  await store.create(makeJob('slice', { gpusPerWorker: 0, spec: { resources: { 'nvidia.com/mig-1g.10gb': 1 } } }));
+  const r = await scheduler.runPass();
+  assert.deepEqual(r.admitted.map((k) => k.name).sort(), ['full', 'slice']);
+  assert.equal((await store.get('TrainingJob', 'team-a', 'slice'))?.status?.workers[0].node, 'mig-1');
+  scheduler.close();
+});

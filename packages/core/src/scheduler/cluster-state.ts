@@ -24,9 +24,21 @@ export class NodeClass {
   readonly members: NodeState[] = [];
   /** buckets[k]: members with exactly k free GPUs, in name order. */
   readonly buckets: NodeState[][];
+  /**
+   * freedTo[k]: bumped whenever a release leaves a member with at least k free GPUs. A pod
+   * needing k GPUs that did not fit in this class can fit only after freedTo[k] moved.
+   */
+  readonly freedTo: number[];
   constructor(readonly key: string, readonly rep: NodeInput, readonly maxGpu: number) {
     this.buckets = Array.from({ length: maxGpu + 1 }, () => []);
+    this.freedTo = new Array<number>(maxGpu + 1).fill(0);
   }
+}
+
+/** The freed counters at one moment (to undo what a what-if released). */
+export interface FreedMark {
+  epoch: number;
+  perClass: number[][];
 }
 
 export class NodeState {
@@ -83,6 +95,8 @@ export class ClusterState {
   readonly classes: NodeClass[] = [];
   /** Bumped whenever capacity is freed, so cached "did not fit" answers expire. */
   freedEpoch = 0;
+  /** Nodes whose capacity is held for a starving gang (few; kept so nobody scans every node for them). */
+  readonly held = new Set<NodeState>();
 
   constructor(inputs: readonly NodeInput[]) {
     const sorted = [...inputs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -101,6 +115,38 @@ export class ClusterState {
       cls.members.push(node);
       cls.buckets[Math.min(cls.maxGpu, node.freeGpus)].push(node);
     }
+  }
+
+  /** Holds `node` for the starving gang `w`. */
+  hold(node: NodeState, w: WorkloadInput): void {
+    node.heldBy = w;
+    this.held.add(node);
+  }
+
+  /** Releases what is held for `w` (every hold when `w` is undefined). */
+  unhold(w?: WorkloadInput): void {
+    for (const n of [...this.held]) {
+      if (w && n.heldBy !== w) continue;
+      n.heldBy = undefined;
+      this.held.delete(n);
+    }
+  }
+
+  /**
+   * How many pods of `gpusPerPod` GPUs the nodes of `classes` could take now, counting every
+   * pod a node has room for (a gang's pods may share a node); stops counting at `enough`.
+   * An upper bound for the GPU dimension only.
+   */
+  countPodSlots(classes: readonly NodeClass[], gpusPerPod: number, enough: number): number {
+    if (gpusPerPod <= 0) return enough;
+    let count = 0;
+    for (const cls of classes) {
+      for (let k = gpusPerPod; k <= cls.maxGpu; k++) {
+        count += cls.buckets[k].length * Math.floor(k / gpusPerPod);
+        if (count >= enough) return count;
+      }
+    }
+    return count;
   }
 
   private moveBucket(node: NodeState, beforeGpus: number): void {
@@ -137,6 +183,35 @@ export class ClusterState {
     return used;
   }
 
+  /** The freed counters now; `restoreFreed(mark)` puts them back after a what-if. */
+  markFreed(): FreedMark {
+    return { epoch: this.freedEpoch, perClass: this.classes.map((c) => [...c.freedTo]) };
+  }
+
+  restoreFreed(mark: FreedMark): void {
+    this.freedEpoch = mark.epoch;
+    this.classes.forEach((c, i) => {
+      const saved = mark.perClass[i];
+      for (let k = 0; k < saved.length; k++) c.freedTo[k] = saved[k];
+    });
+  }
+
+  /**
+   * Sum of freedTo[need] over `classes` (need capped per class): changes exactly when capacity a
+   * pod needing `need` GPUs could use was freed in those classes.
+   */
+  freedSignature(classes: readonly NodeClass[], need: number): number {
+    let sum = 0;
+    for (const c of classes) sum += c.freedTo[Math.min(Math.max(0, need), c.maxGpu)];
+    return sum;
+  }
+
+  /** Records that `node` now has more free than before (what cached "did not fit" answers watch). */
+  noteFreed(node: NodeState): void {
+    const cls = node.cls;
+    for (let k = Math.min(cls.maxGpu, node.freeGpus); k >= 0; k--) cls.freedTo[k]++;
+  }
+
   /** Gives back what `take` took. */
   release(node: NodeState, request: Resources, devices: Record<string, number[]>): void {
     const before = node.freeGpus;
@@ -147,6 +222,7 @@ export class ClusterState {
       pool.sort((a, b) => a - b);
     }
     this.freedEpoch++;
+    this.noteFreed(node);
     this.moveBucket(node, before);
   }
 }

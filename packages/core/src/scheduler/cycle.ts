@@ -14,9 +14,10 @@
  * ```
  */
 import { DEFAULT_SCHEDULER_CONFIG } from '../controllers/scheduling/types.js';
-import { addInto, type Resources } from '../resources/index.js';
+import { GPU, addInto, type Resources } from '../resources/index.js';
 import { estimateStarts } from './estimate.js';
 import { HeadHeap, compareWithinQueue, type QueueHead } from './ordering.js';
+import type { NodeState } from './cluster-state.js';
 import { placeGang } from './placer.js';
 import { findPreemption } from './preemption.js';
 import { Snapshot } from './snapshot.js';
@@ -83,8 +84,21 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
     heap.push({ queue, items, cursor: 0, share: shareOf(queue) });
   }
 
-  // A failed shape fails again until capacity is freed: cache by shape and freed-epoch.
-  const failedShapes = new Map<string, Array<{ epoch: number; reason: string } | undefined>>();
+  // A failed shape fails again until capacity is freed: cache by shape. A shape that found no
+  // node stays failed until a node it may use (eligible class) gets the GPUs one pod needs;
+  // one that quota stopped, until anything is freed.
+  interface Failure { sig: number; global: boolean; reason: string }
+  const failedShapes = new Map<string, Array<Failure | undefined>>();
+  const freedSig = (w: WorkloadInput, global: boolean): number => {
+    if (global) return snap.cluster.freedEpoch;
+    let sig = 0;
+    const need = w.podRequest[GPU] ?? 0;
+    for (const flavor of snap.flavorsOf(w.queue!)) {
+      const e = snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined);
+      sig += snap.cluster.freedSignature(e.classes, need);
+    }
+    return sig;
+  };
   const headTried = new Set<string>();
   const holders = new Set<string>();
   const admittedNow = new Set<string>();
@@ -115,7 +129,7 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
     const shape = shapeOf(w);
     const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
     const cached = failedShapes.get(shape)?.[slot];
-    if (cached && cached.epoch === snap.cluster.freedEpoch && !isHead) {
+    if (cached && !isHead && cached.sig === freedSig(w, cached.global)) {
       reasons.set(w.id, cached.reason);
       return false;
     }
@@ -145,6 +159,7 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
     }
     // 5. preempt
     const epochBefore = snap.cluster.freedEpoch;
+    const markBefore = snap.cluster.markFreed();
     const plan = reason !== undefined && !reason.startsWith('namespace ')
       ? findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow })
       : undefined;
@@ -153,6 +168,22 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
         commit: true, flavorName: plan.flavor || undefined, flavorSelector: plan.flavor ? snap.flavorSelectors.get(plan.flavor) : undefined, mayUseHeld: () => true,
       });
       if ('pods' in r) {
+        // Only victims' GPUs the preemptor did not take are freed for others.
+        const epochAfter = snap.cluster.freedEpoch;
+        snap.cluster.restoreFreed(markBefore);
+        snap.cluster.freedEpoch = epochAfter;
+        const net = new Map<NodeState, number>();
+        for (const v of plan.victims) {
+          v.entry.state.pods.forEach((p, i) => {
+            const node = v.entry.taken[i] && snap.cluster.byName.get(p.node);
+            if (node) net.set(node, (net.get(node) ?? 0) + Math.max(1, v.entry.w.podRequest[GPU] ?? 0));
+          });
+        }
+        for (const p of r.pods) {
+          const node = snap.cluster.byName.get(p.node)!;
+          net.set(node, (net.get(node) ?? 0) - (w.podRequest[GPU] ?? 0));
+        }
+        for (const [node, freed] of net) if (freed > 0) snap.cluster.noteFreed(node);
         for (const v of plan.victims) preempted.push({ victim: v.entry.w, preemptor: w, rule: v.rule, message: v.message });
         admit(w, queue, plan.flavor, r.pods);
         return true;
@@ -167,7 +198,8 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
     if (snap.cluster.freedEpoch === epochBefore) {
       let slots = failedShapes.get(shape);
       if (!slots) failedShapes.set(shape, (slots = []));
-      slots[slot] = { epoch: snap.cluster.freedEpoch, reason: text };
+      const global = !placementFailed;
+      slots[slot] = { sig: freedSig(w, global), global, reason: text };
     }
     return false;
   }
@@ -177,7 +209,7 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
     admittedNow.add(w.id);
     admitted.push({ workload: w, queue, flavor, pods });
     if (holders.has(w.id)) {
-      for (const n of snap.cluster.nodes) if (n.heldBy === w) n.heldBy = undefined;
+      snap.cluster.unhold(w);
       holders.delete(w.id);
     }
   }
@@ -191,7 +223,7 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
       .filter((n) => !n.heldBy && staticReject(w, n.input) === undefined)
       .sort((a, b) => b.freeGpus - a.freeGpus || a.idx - b.idx);
     if (nodes.length < w.pods) return false;
-    for (let i = 0; i < w.pods; i++) nodes[i].heldBy = w;
+    for (let i = 0; i < w.pods; i++) snap.cluster.hold(nodes[i], w);
     holders.add(w.id);
     return true;
   }

@@ -11,7 +11,7 @@
  * ```
  */
 import { NODE_LABELS } from '@qm/api';
-import { GPU, describeAmount } from '../resources/index.js';
+import { GPU, describeAmount, type Resources } from '../resources/index.js';
 import type { ClusterState, NodeClass, NodeState } from './cluster-state.js';
 import { DYNAMIC_PLUGINS, preferredAffinityScore, staticReject, usesNodeNames } from './plugins/index.js';
 import type { PodPlacement, WorkloadInput } from './types.js';
@@ -24,6 +24,8 @@ export interface PlaceOptions {
   flavorName?: string;
   /** May this workload use capacity held for a starving gang? */
   mayUseHeld?: (holder: WorkloadInput) => boolean;
+  /** Build the one-line reason on failure (default true); what-ifs skip it, it is the costly part. */
+  explain?: boolean;
 }
 
 export type PlaceResult = { pods: PodPlacement[] } | { reason: string };
@@ -48,7 +50,9 @@ export class EligibilityCache {
   constructor(private readonly cluster: ClusterState) {}
 
   get(w: WorkloadInput, flavorName: string | undefined, flavorSelector: Record<string, string> | undefined): Eligibility {
-    const key = `${flavorName ?? ''}\u0000${w.constraintKey}`;
+    // The static checks compare the pod's request with each class's allocatable, so the request is
+    // part of the key: a slice-only pod must not inherit the classes an 8-GPU pod was allowed.
+    const key = `${flavorName ?? ''}\u0000${w.constraintKey}\u0000${requestKey(w.podRequest)}`;
     let e = this.cache.get(key);
     if (e) return e;
     const perNode = usesNodeNames(w.affinity);
@@ -66,6 +70,12 @@ export class EligibilityCache {
     this.cache.set(key, e);
     return e;
   }
+}
+
+function requestKey(request: Resources): string {
+  let key = '';
+  for (const k of Object.keys(request).sort()) if (request[k]) key += `${k}=${request[k]},`;
+  return key;
 }
 
 function dynamicReject(w: WorkloadInput, node: NodeState): string | undefined {
@@ -126,25 +136,43 @@ function gpuModelOf(w: WorkloadInput, elig: Eligibility): string {
 }
 
 /** One line a person understands: why the remaining pods found no node. */
-function explain(w: WorkloadInput, elig: Eligibility, placed: number, opts: PlaceOptions): string {
+function explain(cluster: ClusterState, w: WorkloadInput, elig: Eligibility, placed: number, opts: PlaceOptions): string {
   if (elig.classes.length === 0) return `no node can run it: ${describeRejections(elig.rejections)}`;
   const needGpu = w.podRequest[GPU] ?? 0;
-  let largest: NodeState | undefined;
+  const blocked = (node: NodeState): boolean => node.heldBy !== undefined && node.heldBy !== w && !(opts.mayUseHeld?.(node.heldBy) ?? false);
+  const eligible = new Set(elig.classes);
   let heldNodes = 0;
-  let example: { node: NodeState; why: string } | undefined;
+  for (const node of cluster.held) if (eligible.has(node.cls) && blocked(node)) heldNodes++;
+  // The largest free block: per class, the first usable node of the highest non-empty bucket
+  // (buckets are in name order), then the most free GPUs across classes, then the name.
+  let largest: NodeState | undefined;
   for (const cls of elig.classes) {
-    for (let k = cls.maxGpu; k >= 0; k--) {
+    let found: NodeState | undefined;
+    for (let k = cls.maxGpu; k >= 0 && !found; k--) {
       for (const node of cls.buckets[k]) {
-        if (node.heldBy && node.heldBy !== w && !(opts.mayUseHeld?.(node.heldBy) ?? false)) {
-          heldNodes++;
-          continue;
-        }
-        if (!largest || node.freeGpus > largest.freeGpus || (node.freeGpus === largest.freeGpus && node.idx < largest.idx)) largest = node;
-        if (!example && k >= needGpu) {
-          const why = dynamicReject(w, node);
-          if (why) example = { node, why };
+        if (!blocked(node)) {
+          found = node;
+          break;
         }
       }
+    }
+    if (found && (!largest || found.freeGpus > largest.freeGpus || (found.freeGpus === largest.freeGpus && found.idx < largest.idx))) largest = found;
+  }
+  let example: { node: NodeState; why: string } | undefined;
+  if (largest && largest.freeGpus >= needGpu) {
+    // A node with enough GPUs that still fails: name it and why (CPU, memory, MIG).
+    for (const cls of elig.classes) {
+      for (let k = cls.maxGpu; k >= needGpu && !example; k--) {
+        for (const node of cls.buckets[k]) {
+          if (blocked(node)) continue;
+          const why = dynamicReject(w, node);
+          if (why) {
+            example = { node, why };
+            break;
+          }
+        }
+      }
+      if (example) break;
     }
   }
   const held = heldNodes > 0 ? `; ${heldNodes} node${heldNodes === 1 ? ' is' : 's are'} held for a starving gang` : '';
@@ -169,23 +197,30 @@ function describeRequest(w: WorkloadInput): string {
  */
 export function placeGang(cluster: ClusterState, elig: EligibilityCache, w: WorkloadInput, opts: PlaceOptions): PlaceResult {
   const e = elig.get(w, opts.flavorName, opts.flavorSelector);
+  const wantExplain = opts.explain ?? true;
+  // Too few free GPU slots for the gang's pods: no need to try pod by pod.
+  const needGpu = w.podRequest[GPU] ?? 0;
+  // (With a reason wanted, the pod-by-pod try below says how far it got.)
+  if (!wantExplain && needGpu > 0 && !e.perNode && cluster.countPodSlots(e.classes, needGpu, w.pods) < w.pods) return { reason: '' };
   const pods: PodPlacement[] = [];
   const taken: Array<{ node: NodeState; devices: Record<string, number[]> }> = [];
   let reason: string | undefined;
   for (let i = 0; i < w.pods; i++) {
     const c = e.classes.length ? bestNode(w, e, opts) : undefined;
     if (!c) {
-      reason = explain(w, e, i, opts);
+      reason = wantExplain ? explain(cluster, w, e, i, opts) : '';
       break;
     }
     const devices = cluster.take(c.node, w.podRequest);
     taken.push({ node: c.node, devices });
     pods.push({ node: c.node.name, devices });
   }
-  if (reason !== undefined || !opts.commit) {
+  if ((reason !== undefined || !opts.commit) && taken.length) {
+    // Taking never moves the freed counters, so they are still as they were before this call.
+    const mark = cluster.markFreed();
     for (let i = taken.length - 1; i >= 0; i--) cluster.release(taken[i].node, w.podRequest, taken[i].devices);
     // A what-if gives back exactly what it took: do not let that look like freed capacity.
-    if (taken.length) cluster.freedEpoch -= taken.length;
+    cluster.restoreFreed(mark);
   }
   return reason !== undefined ? { reason } : { pods };
 }

@@ -5,7 +5,7 @@
  * - reclaim: a queue that stays within its guarantee takes back what other queues borrow
  *   (queue preemption.reclaim, after the queue's reclaim delay);
  * - fairShare: a borrowing queue takes from a queue that borrows more, only while the victim
- *   queue's share after losing the victim stays strictly above the preemptor queue's share with
+ *   queue's share after losing the victim stays at or above the preemptor queue's share with
  *   the preemptor — so the reverse preemption can never follow (no flapping).
  * Never: preemptionPolicy Never, victims younger than minRuntime, replicas a PDB protects,
  * queues within their guarantee (for cross-queue rules).
@@ -14,7 +14,8 @@
  *
  * Example: `const found = findPreemption(snap, job, ctx); // { flavor, victims: [{ entry, rule }] } | undefined`
  */
-import { describeAmount, type Resources } from '../resources/index.js';
+import { GPU, describeAmount, type Resources } from '../resources/index.js';
+import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
 import type { AdmittedEntry, Snapshot } from './snapshot.js';
@@ -71,7 +72,7 @@ export function fitsNow(snap: Snapshot, w: WorkloadInput, flavor: string): boole
   if (snap.nsQuotas.check(w) !== undefined) return false;
   const tree = snap.trees.get(flavor)!;
   if (tree.check(w.queue!, snap.totalRequest(w)) !== undefined) return false;
-  const r = placeGang(snap.cluster, snap.elig, w, { commit: false, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined });
+  const r = placeGang(snap.cluster, snap.elig, w, { commit: false, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, explain: false });
   return 'pods' in r;
 }
 
@@ -106,8 +107,51 @@ function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule:
   for (const k in request) preemptorUsageAfter[k] = (preemptorUsageAfter[k] ?? 0) + request[k];
   const victimShare = tree.shareOf(vq, victimUsageAfter);
   const preemptorShare = tree.shareOf(pq, preemptorUsageAfter);
-  if (!(victimShare > preemptorShare)) return undefined;
-  return `queue ${e.state.queue}'s share ${victimShare.toFixed(3)} stays above queue ${w.queue}'s ${preemptorShare.toFixed(3)}`;
+  // Equal shares after the move are allowed (Kueue's LessThanOrEqualToFinalShare): the reverse move
+  // would need the victim's queue, back at its share before, to end at or below ours minus the
+  // victim — impossible, so this cannot flap, and two equal borrowers still reach an even split.
+  if (victimShare < preemptorShare) return undefined;
+  return `queue ${e.state.queue}'s share ${victimShare.toFixed(3)} stays at or above queue ${w.queue}'s ${preemptorShare.toFixed(3)}`;
+}
+
+const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
+
+/** One comparator per snapshot and time, so the snapshot's cached victim orders stay valid. */
+function comparatorFor(snap: Snapshot, nowMs: number): (a: AdmittedEntry, b: AdmittedEntry) => number {
+  let c = comparators.get(snap);
+  if (!c || c.nowMs !== nowMs) comparators.set(snap, (c = { nowMs, compare: (a, b) => compareVictims(a, b, nowMs) }));
+  return c.compare;
+}
+
+/**
+ * Could `w`'s pods fit if every candidate were gone? Counts pod slots (a node with free GPUs
+ * for k pods counts k: a gang's pods may share a node) on the nodes of the classes that may host
+ * it, with the candidates' GPUs added back. An upper bound (CPU, memory, holds and quota
+ * ignored), so a "no" safely skips a search that would remove every candidate one by one and
+ * then put them all back.
+ */
+function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, candidates: ReadonlyArray<{ e: AdmittedEntry }>): boolean {
+  const need = w.podRequest[GPU] ?? 0;
+  if (need <= 0) return true;
+  const elig = snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined);
+  if (elig.perNode) return true;
+  let slots = snap.cluster.countPodSlots(elig.classes, need, w.pods);
+  if (slots >= w.pods) return true;
+  const classes = new Set(elig.classes);
+  const extra = new Map<NodeState, number>();
+  for (const { e } of candidates) {
+    const gpus = e.w.podRequest[GPU] ?? 0;
+    e.state.pods.forEach((p, i) => {
+      if (!e.taken[i]) return;
+      const node = snap.cluster.byName.get(p.node);
+      if (!node || !classes.has(node.cls)) return;
+      const before = extra.get(node) ?? 0;
+      extra.set(node, before + gpus);
+      slots += Math.floor((node.freeGpus + before + gpus) / need) - Math.floor((node.freeGpus + before) / need);
+    });
+    if (slots >= w.pods) return true;
+  }
+  return false;
 }
 
 /**
@@ -119,7 +163,7 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
   const queue = snap.queues.get(w.queue);
   if (!queue) return undefined;
   const request = snap.totalRequest(w);
-  const epochAtStart = snap.cluster.freedEpoch;
+  const markAtStart = snap.cluster.markFreed();
   const reclaimAllowed = queue.reclaim !== 'Never' && ctx.nowMs - w.pendingSinceMs >= queue.reclaimDelayMs;
   for (const flavor of snap.flavorsOf(w.queue)) {
     const tree = snap.trees.get(flavor)!;
@@ -137,15 +181,39 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       return v;
     };
     const candidates: Array<{ e: AdmittedEntry; rule: PreemptionRule }> = [];
-    for (const e of snap.admitted.values()) {
-      if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) continue;
-      if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) continue;
-      const rule = candidateRule(snap, w, e, flavor, ctx, within, reclaimAllowed);
-      if (rule === 'fairShare' && queueShare(e.state.queue) <= preemptorShare) continue;
-      if (rule) candidates.push({ e, rule });
+    const compare = comparatorFor(snap, ctx.nowMs);
+    // Victim orders put the lowest priority first: stop at the first that may not yield.
+    const consider = (q: string, maxPriority: number): void => {
+      for (const id of snap.admittedOrder(q, compare)) {
+        const e = snap.admitted.get(id);
+        if (!e || e.state.queue !== q) continue;
+        if (e.w.priority > maxPriority) break;
+        if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) continue;
+        if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) continue;
+        const rule = candidateRule(snap, w, e, flavor, ctx, within, reclaimAllowed);
+        if (rule) candidates.push({ e, rule });
+      }
+    };
+    // Only the queues some rule allows: its own (withinQueue: strictly lower priority), and other
+    // queues that borrow (removing victims only lowers usage, so a queue within its guarantee now
+    // stays so) — for fairShare only those whose share is above the preemptor's.
+    let runs = 0;
+    if (queue.withinQueue !== 'Never' && snap.admittedByQueue.get(w.queue)?.size) {
+      consider(w.queue, w.priority - 1);
+      runs++;
     }
-    if (candidates.length === 0) continue;
-    candidates.sort((a, b) => compareVictims(a.e, b.e, ctx.nowMs));
+    const crossQueue = within ? reclaimAllowed : tree.maxShareExcept(w.queue) > preemptorShare;
+    if (crossQueue) {
+      for (const [q, entries] of snap.admittedByQueue) {
+        if (q === w.queue || entries.size === 0 || !tree.isBorrowing(q, request)) continue;
+        if (!within && queueShare(q) <= preemptorShare) continue;
+        consider(q, within ? Infinity : w.priority);
+        runs++;
+      }
+    }
+    if (candidates.length === 0 || !couldFit(snap, w, flavor, candidates)) continue;
+    // Each queue's run is already in victim order: this sort only merges them.
+    if (runs > 1) candidates.sort((a, b) => compare(a.e, b.e));
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];
     let ok = false;
     for (const c of candidates) {
@@ -162,12 +230,11 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
     }
     if (!ok) {
       // Nothing changes in the end: keep cached "did not fit" answers valid.
-      const epoch = epochAtStart;
       for (let i = removed.length - 1; i >= 0; i--) {
         removed[i].restore();
         snap.spendPdb(removed[i].choice.entry.w, 1);
       }
-      snap.cluster.freedEpoch = epoch;
+      snap.cluster.restoreFreed(markAtStart);
       continue;
     }
     // Minimal set: give back every victim the preemptor does not need (latest-removed last).

@@ -86,6 +86,9 @@ function reservedOf(spec: FlavorQuotaSpec): Resources {
 export class QuotaTree {
   readonly root: QuotaNode;
   readonly byName = new Map<string, QuotaNode>();
+  /** Bumped by every charge: derived answers (the top shares) are cached per version. */
+  private version = 0;
+  private topShares?: { version: number; first: [string, number]; second: [string, number] };
 
   constructor(queues: readonly QueueInput[], readonly capacity: Resources, readonly flavor: string) {
     this.root = new QuotaNode('(cluster)', capacity, {}, capacity, 1, true);
@@ -155,6 +158,7 @@ export class QuotaTree {
   charge(queue: string, request: Resources, sign: 1 | -1): void {
     const leaf = this.byName.get(queue);
     if (!leaf) return;
+    this.version++;
     for (const r in request) {
       const amount = request[r] * sign;
       if (amount === 0) continue;
@@ -186,6 +190,26 @@ export class QuotaTree {
     const n = this.byName.get(queue);
     if (!n) return 0;
     return this.shareOf(n, n.usage);
+  }
+
+  /**
+   * The highest dominant share of any queue but `except` (cached until the next charge): when it
+   * is not above a preemptor's share, no fair-share victim exists anywhere.
+   */
+  maxShareExcept(except: string): number {
+    if (!this.topShares || this.topShares.version !== this.version) {
+      let first: [string, number] = ['', 0];
+      let second: [string, number] = ['', 0];
+      for (const [name, n] of this.byName) {
+        const s = this.shareOf(n, n.usage);
+        if (s > first[1]) {
+          second = first;
+          first = [name, s];
+        } else if (s > second[1]) second = [name, s];
+      }
+      this.topShares = { version: this.version, first, second };
+    }
+    return this.topShares.first[0] === except ? this.topShares.second[1] : this.topShares.first[1];
   }
 
   /** The share `n` would have with `usage` instead of its own. */

@@ -45,6 +45,8 @@ export class Snapshot {
   readonly flavorSelectors = new Map<string, Record<string, string>>();
   readonly nsQuotas: NamespaceQuotas;
   readonly admitted = new Map<string, AdmittedEntry>();
+  /** The admitted set by charged queue (preemption looks only at the queues a rule allows). */
+  readonly admittedByQueue = new Map<string, Map<string, AdmittedEntry>>();
   /** PDB key → disruptions still allowed this cycle. */
   readonly pdbAllowed = new Map<string, number>();
   private readonly pdbs: PdbInput[];
@@ -100,7 +102,32 @@ export class Snapshot {
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.admitted.set(w.id, { w, state: st, taken });
+    this.addAdmitted({ w, state: st, taken });
+  }
+
+  private addAdmitted(e: AdmittedEntry): void {
+    this.admitted.set(e.w.id, e);
+    let byId = this.admittedByQueue.get(e.state.queue);
+    if (!byId) this.admittedByQueue.set(e.state.queue, (byId = new Map()));
+    byId.set(e.w.id, e);
+    const order = this.victimOrders.get(e.state.queue);
+    if (order && !order.ids.has(e.w.id)) this.victimOrders.delete(e.state.queue);
+  }
+
+  private readonly victimOrders = new Map<string, { ids: Set<string>; order: string[]; compare: unknown }>();
+
+  /**
+   * Ids of `queue`'s admitted workloads sorted by `compare`, cached for the cycle (a victim that
+   * is forgotten and restored keeps its place; a new admission re-sorts). Callers skip ids no
+   * longer admitted.
+   */
+  admittedOrder(queue: string, compare: (a: AdmittedEntry, b: AdmittedEntry) => number): readonly string[] {
+    const cached = this.victimOrders.get(queue);
+    if (cached && cached.compare === compare) return cached.order;
+    const entries = [...(this.admittedByQueue.get(queue)?.values() ?? [])].sort(compare);
+    const order = entries.map((e) => e.w.id);
+    this.victimOrders.set(queue, { ids: new Set(order), order, compare });
+    return order;
   }
 
   /**
@@ -113,7 +140,7 @@ export class Snapshot {
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.admitted.set(w.id, { w, state, taken: pods.map((p) => p.devices) });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices) });
     return state;
   }
 
@@ -132,6 +159,7 @@ export class Snapshot {
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount--;
     this.nsQuotas.charge(e.w, -1);
     this.admitted.delete(id);
+    this.admittedByQueue.get(e.state.queue)?.delete(id);
     return () => this.assume(e.w, e.state);
   }
 
