@@ -45,6 +45,8 @@ export interface WorkloadExpect {
   lostWorkSeconds?: NumberExpect;
   nodes?: string[];
   gpus?: NumberExpect;
+  /** A ModelDeployment's traffic summary (report `serving`: requests, servedRequests, refusedRequests, slowRequests, maxLatencyMs, replicas, peakReplicas). */
+  serving?: Record<string, NumberExpect>;
 }
 
 export interface EventExpect {
@@ -75,7 +77,7 @@ export interface ScenarioExpect {
 
 const TOP_KEYS = ['endTime', 'workloads', 'events', 'queues', 'metrics', 'status'];
 const WORKLOAD_KEYS = ['phase', 'queue', 'priority', 'submittedAt', 'admittedAt', 'startedAt', 'finishedAt',
-  'preemptions', 'restarts', 'lostWorkSeconds', 'nodes', 'gpus'];
+  'preemptions', 'restarts', 'lostWorkSeconds', 'nodes', 'gpus', 'serving'];
 const EVENT_KEYS = ['reason', 'object', 'objectContains', 't', 'messageContains', 'count'];
 const STATUS_KEYS = ['phase', 'pendingReasonContains', 'queuePosition', 'estimatedStartAt'];
 
@@ -142,7 +144,9 @@ function checkWorkloads(exp: ScenarioExpect, report: Obj, out: string[]): void {
     }
     for (const [field, value] of Object.entries(want)) {
       const actual = row[field];
-      if (field === 'nodes') {
+      if (field === 'serving') {
+        checkNumbers(`workload ${key}: serving`, value as Record<string, NumberExpect>, actual, out);
+      } else if (field === 'nodes') {
         if (show(actual) !== show(value)) out.push(`workload ${key}: nodes expected ${show(value)}, got ${show(actual)}`);
       } else if (typeof value === 'string') {
         if (actual !== value) out.push(`workload ${key}: ${field} expected ${show(value)}, got ${show(actual)}`);

@@ -16,6 +16,7 @@ import type { Clock, Recorder, Store, WatchHandle } from '@qm/core';
 import type { UsageLedger } from './usage-ledger.js';
 import type { ClusterMirror } from './cluster-mirror.js';
 import { replicaGpus } from './status-helpers.js';
+import { ServingMeter, servingProfile, type ServingProfile } from './serving-model.js';
 
 export interface DeploymentRecord {
   key: string;
@@ -34,6 +35,22 @@ export interface DeploymentRecord {
   offeredRps?: number;
   deleted: boolean;
   obj: ApiObject;
+  /** spec.simulation with defaults. */
+  profile: ServingProfile;
+  /** Placed replicas now, with the instant each was placed (it is ready startupMs later). */
+  replicaSince: Map<string, SimReplica>;
+  /** Most replicas placed at once. */
+  peakPlaced: number;
+  /** Requests offered / served / refused so far. */
+  meter: ServingMeter;
+}
+
+/** A placed replica of the simulated serving runtime. */
+export interface SimReplica {
+  index: number;
+  node?: string;
+  sinceMs: number;
+  readyAtMs: number;
 }
 
 interface Placement {
@@ -96,15 +113,21 @@ export class DeploymentTracker {
       rec = {
         key, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, submittedMs: now,
         placed: 0, replicas: 0, gpusPerReplica: 0, lastNodes: [], interruptions: 0, deleted: false, obj,
+        profile: servingProfile(obj), replicaSince: new Map(), peakPlaced: 0, meter: new ServingMeter(servingProfile(obj)),
       };
       this.deployments.set(key, rec);
     }
+    // Traffic so far was served by the replicas as they were until now.
+    this.advanceMeter(rec, now);
     const previous = new Set(placementsOf(rec.obj).map(placementId));
     rec.obj = obj;
     rec.replicas = typeof obj.spec?.replicas === 'number' ? obj.spec.replicas : 1;
+    rec.profile = servingProfile(obj);
+    rec.meter.setProfile(rec.profile);
     if (ev.type === 'DELETED') {
       rec.deleted = true;
       rec.placed = 0;
+      rec.replicaSince.clear();
       this.starting.delete(key);
       this.deps.ledger.setUsage(key, now, undefined);
       return;
@@ -113,6 +136,13 @@ export class DeploymentTracker {
     const nodes = [...new Set(placements.map((p) => p.node).filter((n): n is string => typeof n === 'string'))].sort();
     const gpusPerReplica = replicaGpus(obj);
     const fresh = placements.filter((p) => !previous.has(placementId(p)));
+    const current = new Set(placements.map(placementId));
+    for (const id of [...rec.replicaSince.keys()]) if (!current.has(id)) rec.replicaSince.delete(id);
+    for (const p of placements) {
+      const id = placementId(p);
+      if (!rec.replicaSince.has(id)) rec.replicaSince.set(id, { index: p.index, node: p.node, sinceMs: now, readyAtMs: now + rec.profile.startupMs });
+    }
+    rec.peakPlaced = Math.max(rec.peakPlaced, placements.length);
     if (fresh.length === 0 && placements.length === rec.placed && gpusPerReplica === rec.gpusPerReplica) return;
     // Announced after the pass, so "Started" follows the scheduler's "Admitted" as it does for jobs.
     if (fresh.length > 0) this.starting.set(key, [...(this.starting.get(key) ?? []), ...fresh]);
@@ -138,12 +168,33 @@ export class DeploymentTracker {
     this.starting.clear();
   }
 
-  /** Offered load (requests per second) from a scenario `load` event; HPA reads it in a later issue. */
+  /** Offered load (requests per second) from a scenario `load` event; the HPA reads what it does to the replicas. */
   setLoad(key: string, rps: number): boolean {
     const rec = this.deployments.get(key);
     if (!rec || rec.deleted) return false;
+    this.advanceMeter(rec, this.deps.clock.now());
     rec.offeredRps = rps;
     return true;
+  }
+
+  /** The live (not deleted) deployment under `key`. */
+  get(key: string): DeploymentRecord | undefined {
+    const rec = this.deployments.get(key);
+    return rec && !rec.deleted ? rec : undefined;
+  }
+
+  /** Placed replicas of a deployment, by index. */
+  replicas(rec: DeploymentRecord): SimReplica[] {
+    return [...rec.replicaSince.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /** Closes the traffic accounts at `endMs` (before the report reads them). */
+  finish(endMs: number): void {
+    for (const rec of this.deployments.values()) this.advanceMeter(rec, endMs);
+  }
+
+  private advanceMeter(rec: DeploymentRecord, nowMs: number): void {
+    rec.meter.advance(nowMs, rec.deleted ? 0 : rec.offeredRps ?? 0, [...rec.replicaSince.values()].map((r) => r.readyAtMs));
   }
 
   /** The replicas placed on `node` lose it: they leave status.replicaPlacements so the scheduler places them again. */

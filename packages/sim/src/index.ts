@@ -1,7 +1,9 @@
 export { simulateScenario, simulateFile, type SimulationOptions } from './simulate.js';
 export { formatReportJson, formatReportTable, humanSeconds } from './format-report.js';
 export { ScenarioFileError, loadScenarioFile, parseScenarioText } from './scenario-file.js';
-export type { SimulationReport, WorkloadReport, ReportEvent, QueueReport, ReportMetrics } from './report.js';
+export type { SimulationReport, WorkloadReport, ReportEvent, QueueReport, ReportMetrics, ServingReport } from './report.js';
+export { replicaLoad, servingProfile, ServingMeter, type ServingProfile, type ReplicaLoad } from './serving-model.js';
+export { DEFAULT_HPA_SYNC_PERIOD_MS } from './sim-hpa.js';
 export { VirtualClock, SIM_EPOCH_MS, epochMsAt, secondsOf, rfc3339 } from './virtual-clock.js';
 export { EventQueue } from './event-queue.js';
 export { MemoryRecorder, type RecordedEvent } from './memory-recorder.js';

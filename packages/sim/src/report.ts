@@ -50,6 +50,21 @@ export interface WorkloadReport {
   interruptions: number;
   /** ModelDeployment: the latest offered load from a `load` event. */
   offeredRps?: number;
+  /** ModelDeployment with load: traffic over the run (serving-model.ts), rounded to whole requests. */
+  serving?: ServingReport;
+}
+
+export interface ServingReport {
+  /** spec.replicas at the end, and the most replicas placed at once. */
+  replicas: number;
+  peakReplicas: number;
+  requests: number;
+  servedRequests: number;
+  /** Beyond the ready replicas' capacity, or while none was ready (503s live). */
+  refusedRequests: number;
+  /** Served slower than 4 × spec.simulation.baseLatencyMs. */
+  slowRequests: number;
+  maxLatencyMs: number | null;
 }
 
 export interface ReportEvent {
@@ -167,7 +182,16 @@ function deploymentRow(rec: DeploymentRecord, inputs: ReportInputs): WorkloadRep
     gpuSeconds: round(usage.gpuSeconds, 3),
     interruptions: rec.interruptions,
   };
-  if (rec.offeredRps !== undefined) row.offeredRps = rec.offeredRps;
+  if (rec.offeredRps !== undefined) {
+    row.offeredRps = rec.offeredRps;
+    const t = rec.meter.snapshot();
+    row.serving = {
+      replicas: rec.replicas, peakReplicas: rec.peakPlaced,
+      requests: Math.round(t.offeredRequests), servedRequests: Math.round(t.servedRequests),
+      refusedRequests: Math.round(t.refusedRequests), slowRequests: Math.round(t.slowRequests),
+      maxLatencyMs: t.maxLatencyMs === undefined ? null : round(t.maxLatencyMs, 3),
+    };
+  }
   return row;
 }
 

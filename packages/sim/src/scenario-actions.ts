@@ -54,7 +54,7 @@ export class ScenarioActions {
       case 'uncordonNode': return this.setUnschedulable(ev.node!, false);
       case 'delete': return this.deleteTarget(ev.target!);
       case 'load': return this.load(ev.target!, ev.rps!);
-      case 'addNode': return ev.object !== undefined ? this.addNode(ev.object) : this.addPoolNodes(ev.nodePool!, ev.count ?? 1);
+      case 'addNode': return ev.object !== undefined ? this.addNode(ev.object) : this.provisionPoolNodes(ev.nodePool!, ev.count ?? 1);
       default: return this.skip(`unknown action ${String(ev.action)}`);
     }
   }
@@ -146,7 +146,8 @@ export class ScenarioActions {
     return true;
   }
 
-  private addPoolNodes(poolName: string, count: number): boolean {
+  /** Starts provisioning `count` nodes of a NodePool (scenario addNode, or the cluster autoscaler); they appear after its provisioningSeconds. */
+  provisionPoolNodes(poolName: string, count: number): boolean {
     const pool = this.ctx.mirror.pool(poolName);
     if (!pool) return this.skip(`addNode: NodePool ${poolName} does not exist`);
     const readyMs = this.ctx.clock.now() + Math.round((pool.spec?.provisioningSeconds ?? 0) * 1000);
@@ -166,6 +167,9 @@ function withoutVersion(obj: ApiObject): ApiObject['metadata'] {
   return metadata;
 }
 
+/** Marks a node its NodePool created (provisioned, not declared by the scenario): only these are scaled down. */
+export const POOL_PROVISIONED_ANNOTATION = 'quartermaster.dev/provisioned-by-pool';
+
 /** A Node as a NodePool's spec describes it (labels, taints, capacity; spot pools carry the spot taint). */
 export function poolNode(pool: ApiObject, name: string): ApiObject {
   const spec = pool.spec ?? {};
@@ -180,7 +184,7 @@ export function poolNode(pool: ApiObject, name: string): ApiObject {
   if (spec.memory !== undefined) capacity.memory = spec.memory;
   return {
     apiVersion: QM_API_VERSION, kind: 'Node',
-    metadata: { name, labels },
+    metadata: { name, labels, annotations: { [POOL_PROVISIONED_ANNOTATION]: pool.metadata.name } },
     spec: taints.length > 0 ? { taints } : {},
     status: { capacity },
   };

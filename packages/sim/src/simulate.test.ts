@@ -111,7 +111,8 @@ test('spot interruption: notice, interruption, node removed, resumed elsewhere f
 });
 
 test('addNode from a NodePool appears after provisioningSeconds; cost from the pool price', async () => {
-  const pool = '{apiVersion: ml.quartermaster.dev/v1alpha1, kind: NodePool, metadata: {name: a100}, spec: {gpuModel: A100-80GB, gpusPerNode: 8, maxNodes: 4, pricePerHour: 32, provisioningSeconds: 300}}';
+  // maxNodes 0: the cluster autoscaler adds no node for the pending job by itself; the event does.
+  const pool = '{apiVersion: ml.quartermaster.dev/v1alpha1, kind: NodePool, metadata: {name: a100}, spec: {gpuModel: A100-80GB, gpusPerNode: 8, maxNodes: 0, pricePerHour: 32, provisioningSeconds: 300}}';
   const s = scenario({
     objects: [pool],
     submissions: [SUB('0', '1h', 'team-a', 'waits', '{gpusPerWorker: 8, command: [x]}')],
@@ -203,4 +204,29 @@ test('ModelDeployment: replicas serve from placement, lose a removed node and co
     '5400 LoadChanged offered load is now 800 requests/s',
     '7200 Deleted ModelDeployment deleted by the scenario',
   ]);
+});
+
+test('serving: an HPA scales a ModelDeployment in virtual time; the cluster autoscaler adds a pool node for the replica that does not fit', async () => {
+  const pool = '{apiVersion: ml.quartermaster.dev/v1alpha1, kind: NodePool, metadata: {name: p}, spec: {gpusPerNode: 1, maxNodes: 2, provisioningSeconds: 30, scaleDownUnneededSeconds: 60}}';
+  const md = '{apiVersion: ml.quartermaster.dev/v1alpha1, kind: ModelDeployment, metadata: {name: chat, namespace: team-a}, spec: {command: [x], replicas: 1, resources: {nvidia.com/gpu: 1}, simulation: {requestsPerSecondPerReplica: 10}}}';
+  const hpa = '{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: chat, namespace: team-a}, spec: {scaleTargetRef: {kind: ModelDeployment, name: chat}, maxReplicas: 3, metrics: [{type: Pods, pods: {metric: {name: http_requests_per_second}, target: {type: AverageValue, averageValue: "5"}}}]}}';
+  const s = scenario({
+    until: '10m',
+    objects: [NODE('gpu-1', 1), QUEUE('team-a', 4), pool, md, hpa],
+    events: ['{at: 30, action: load, target: {namespace: team-a, name: chat}, rps: 10}'],
+  });
+  const r = await simulateScenario(s, { ...opts, hpaSyncPeriodMs: 10_000 });
+  const at = (reason: string) => r.events.filter((e) => e.reason === reason).map((e) => [e.t, e.object]);
+  // t=30: 1 replica serving 10 → ratio 2 → 2 replicas; the second fits nowhere → a pool node at 60.
+  assert.deepEqual(at('ScaledUp'), [[30, 'team-a/chat']]);
+  assert.deepEqual(at('NodeAdded'), [[60, 'p-1']]);
+  assert.equal(r.workloads[0].serving?.peakReplicas, 2);
+  assert.equal(r.workloads[0].serving?.refusedRequests, 0, 'one replica serves 10/s until the second is up');
+});
+
+test('serving: without until, HPA ticks stop once nothing else is left to happen', async () => {
+  const md = '{apiVersion: ml.quartermaster.dev/v1alpha1, kind: ModelDeployment, metadata: {name: chat, namespace: team-a}, spec: {command: [x], replicas: 1}}';
+  const hpa = '{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: chat, namespace: team-a}, spec: {scaleTargetRef: {kind: ModelDeployment, name: chat}, maxReplicas: 3, metrics: [{type: Pods, pods: {metric: {name: in_flight_requests}, target: {type: AverageValue, averageValue: "5"}}}]}}';
+  const r = await simulateScenario(scenario({ objects: [NODE('gpu-1', 1), QUEUE('team-a', 4), md, hpa] }), opts);
+  assert.equal(r.endTime, 0, 'no activity after t=0: the report ends there');
 });

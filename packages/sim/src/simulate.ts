@@ -12,7 +12,7 @@
  * ```
  */
 import { applyDefaults, type ApiObject, type Scenario } from '@qm/api';
-import { DEFAULT_SCHEDULER_CONFIG, createScheduler, seededRng, type Scheduler, type SchedulerConfig, type SchedulerDeps } from '@qm/core';
+import { DEFAULT_SCHEDULER_CONFIG, createScheduler, seededRng, type HpaControllerOptions, type Scheduler, type SchedulerConfig, type SchedulerDeps } from '@qm/core';
 import { MemoryStore } from '@qm/store';
 import { ClusterMirror } from './cluster-mirror.js';
 import { SimBudgets } from './cost-budgets.js';
@@ -22,6 +22,7 @@ import { EventQueue } from './event-queue.js';
 import { MemoryRecorder } from './memory-recorder.js';
 import { buildReport, type SimulationReport } from './report.js';
 import { ScenarioActions, type ActionTimer } from './scenario-actions.js';
+import { ServingLoop, type ServingTimer } from './serving-loop.js';
 import { duplicateNames, loadScenarioFile, ScenarioFileError } from './scenario-file.js';
 import { SimExecutor, jobKey, type ExecutorTimer, type WakeRules } from './sim-executor.js';
 import { UsageLedger } from './usage-ledger.js';
@@ -35,6 +36,10 @@ export interface SimulationOptions {
   createScheduler?: (deps: SchedulerDeps) => Scheduler;
   /** Most passes at one instant (a pass that preempts is followed by another); default 8. */
   maxPassesPerInstant?: number;
+  /** The HPA controller's sync period; default 15 000 (Kubernetes' default). */
+  hpaSyncPeriodMs?: number;
+  /** The HPA controller's flags (tolerance, stabilization, readiness delays); Kubernetes' defaults. */
+  hpaOptions?: HpaControllerOptions;
 }
 
 type Timed =
@@ -43,10 +48,12 @@ type Timed =
   | { type: 'executor'; timer: ExecutorTimer }
   | { type: 'action'; timer: ActionTimer }
   /** A budget threshold is due (see SimBudgets.nextWakeMs). */
-  | { type: 'budget' };
+  | { type: 'budget' }
+  /** An HPA sync or a cluster-autoscaler wake-up (ServingLoop). */
+  | { type: 'serving'; timer: ServingTimer };
 
 /** Same-instant order: runtime outcomes (finishes, nodes going) first, then scenario events, then new work. */
-const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3, budget: 4 } as const;
+const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3, budget: 4, serving: 5 } as const;
 
 /** The queue annotation that delays reclaiming (see the scheduler contract). */
 export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
@@ -98,6 +105,12 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
     store, clock, recorder, mirror, executor, deployments,
     schedule: (atMs, timer) => timeline.push(atMs, timer.type === 'spotEnd' ? RANK.spotEnd : RANK.nodeReady, { type: 'action', timer }),
   });
+  const serving = new ServingLoop({
+    store, clock, recorder, deployments, mirror, actions, untilMs,
+    push: (atMs, timer) => timeline.push(atMs, RANK.serving, { type: 'serving', timer }),
+    pending: () => timeline.size,
+    syncPeriodMs: opts.hpaSyncPeriodMs, hpaOptions: opts.hpaOptions,
+  });
   let scheduler: Scheduler | undefined;
   try {
     for (const obj of spec.objects ?? []) await store.create(applyDefaults(obj));
@@ -124,6 +137,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
         case 'action': return item.timer.type === 'spotEnd' ? actions.spotEnd(item.timer.node) : actions.addNode(item.timer.node);
         // Stale when spending changed since it was scheduled (a later evaluation moved the wake).
         case 'budget': return budgets.nextWakeMs() === clock.now();
+        case 'serving': return serving.onTimer(item.timer);
       }
     };
     let budgetWakeMs: number | undefined;
@@ -145,6 +159,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
         if (result.preempted.length === 0) break;
       }
       await evaluateBudgets();
+      await serving.afterSettle();
     };
 
     let lastActivityMs = SIM_EPOCH_MS;
@@ -155,12 +170,22 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
       clock.advanceTo(t);
       let acted = false;
       // Items pushed while applying (a zero-second notice, a zero-work job) run at this instant too.
-      while (timeline.peekTime() === t) acted = (await apply(timeline.pop()!.item)) || acted;
+      while (timeline.peekTime() === t) {
+        const item = timeline.pop()!.item;
+        // Autoscalers (ranked last) see the cluster after this instant's pass, as the live loops would.
+        if (item.type === 'serving' && acted) {
+          await settle();
+          acted = false;
+          lastActivityMs = t;
+        }
+        acted = (await apply(item)) || acted;
+      }
       if (!acted) continue; // only stale timers: the cluster is as the last pass left it
       lastActivityMs = t;
       await settle();
     }
     const endMs = untilMs ?? lastActivityMs;
+    deployments.finish(endMs);
     return buildReport({
       scenario: scenario.metadata.name, endMs,
       jobs: executor.records(), deployments: deployments.records(), events: recorder.events, ledger, mirror, costs,

@@ -6,6 +6,7 @@ import type { CommandModule } from './context.js';
 import { deleteCommand } from './delete.js';
 import { describeCommand } from './describe.js';
 import { getCommand } from './get.js';
+import { loadCommand } from './load.js';
 import { logsCommand } from './logs.js';
 import { nodeCommand } from './node.js';
 import { planCommand } from './plan.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandModule[] = [
   simulateCommand,
   planCommand,
   costCommand,
+  loadCommand,
   apiResourcesCommand,
   versionCommand,
 ];
