@@ -8,45 +8,11 @@
  *   npx tsc -b bench && node bench/dist/admission-latency.js [--jobs 300]
  */
 import { parseArgs } from 'node:util';
-import { percentile, printTable, startBenchServer } from './support.js';
+import { openBenchWatch, percentile, printTable, startBenchServer } from './support.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '300' } } });
 const JOBS = Number(values.jobs);
 const QM = '/apis/ml.quartermaster.dev/v1alpha1';
-
-interface Watcher { waitFor(name: string, ready: (obj: any) => boolean): Promise<number>; close(): void }
-
-/** One streaming watch; `waitFor` resolves with performance.now() of the first matching event. */
-async function openWatch(url: string, token: string, path: string): Promise<Watcher> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}${path}?watch=true`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
-  const waiting = new Map<string, { ready: (obj: any) => boolean; resolve: (t: number) => void }>();
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (!line.trim()) continue;
-          const event = JSON.parse(line);
-          const w = waiting.get(event.object?.metadata?.name);
-          if (w && w.ready(event.object)) {
-            waiting.delete(event.object.metadata.name);
-            w.resolve(performance.now());
-          }
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  return {
-    waitFor: (name, ready) => new Promise((resolve) => waiting.set(name, { ready, resolve })),
-    close: () => controller.abort(),
-  };
-}
 
 async function post(url: string, token: string, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -69,11 +35,11 @@ async function main(): Promise<void> {
     });
 
     // Baseline: write → watch delivery, nothing decided.
-    const nsWatch = await openWatch(url, token, '/api/v1/namespaces');
+    const nsWatch = await openBenchWatch(url, token, '/api/v1/namespaces');
     const baselineMs: number[] = [];
     for (let i = 0; i < JOBS; i++) {
       const name = `floor-${i}`;
-      const seen = nsWatch.waitFor(name, () => true);
+      const seen = nsWatch.when(name, () => true);
       const t0 = performance.now();
       await post(url, token, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       baselineMs.push((await seen) - t0);
@@ -81,11 +47,11 @@ async function main(): Promise<void> {
     nsWatch.close();
 
     // Admission: submit a 1-GPU job into an empty 8-GPU cluster, wait for Admitted, delete it.
-    const jobWatch = await openWatch(url, token, `${QM}/namespaces/bench/trainingjobs`);
+    const jobWatch = await openBenchWatch(url, token, `${QM}/namespaces/bench/trainingjobs`);
     const admitMs: number[] = [];
     for (let i = 0; i < JOBS; i++) {
       const name = `job-${i}`;
-      const admitted = jobWatch.waitFor(name, (o) => o.status?.phase === 'Admitted' || o.status?.phase === 'Running');
+      const admitted = jobWatch.when(name, (o) => o.status?.phase === 'Admitted' || o.status?.phase === 'Running');
       const t0 = performance.now();
       await post(url, token, `${QM}/namespaces/bench/trainingjobs`, {
         apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'TrainingJob', metadata: { name, namespace: 'bench' },

@@ -61,3 +61,44 @@ export async function startBenchServer(extraArgs: string[] = []): Promise<BenchS
     },
   };
 }
+
+/** A streaming watch on one collection; `when` resolves with performance.now() of the first event that matches. */
+export interface BenchWatch {
+  when(name: string, ready: (obj: any) => boolean): Promise<number>;
+  close(): void;
+}
+
+/** Opens `GET {path}?watch=true` and matches each event's object by name against the pending `when` waits. */
+export async function openBenchWatch(url: string, token: string, path: string): Promise<BenchWatch> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}${path}?watch=true`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+  const waits: Array<{ name: string; ready: (o: any) => boolean; resolve: (t: number) => void }> = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let nl;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (!line.trim()) continue;
+          const obj = JSON.parse(line).object;
+          const now = performance.now();
+          for (let i = waits.length - 1; i >= 0; i--) {
+            const w = waits[i]!;
+            if (w.name === obj?.metadata?.name && w.ready(obj)) {
+              waits.splice(i, 1);
+              w.resolve(now);
+            }
+          }
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  return {
+    when: (name, ready) => new Promise<number>((resolve) => waits.push({ name, ready, resolve })),
+    close: () => controller.abort(),
+  };
+}

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { percentile, printTable, startBenchServer } from './support.js';
+import { openBenchWatch, percentile, printTable, startBenchServer } from './support.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' } } });
 const RUNS = Number(values.runs);
@@ -36,41 +36,6 @@ function job(name: string, workers: number, priorityClassName: string) {
   return {
     apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'TrainingJob', metadata: { name, namespace: 'bench' },
     spec: { workers, gpusPerWorker: 2, command: IDLE_WORKER, terminationGracePeriodSeconds: 5, priorityClassName, resources: { cpu: '10m', memory: '16Mi' } },
-  };
-}
-
-/** Watches TrainingJobs and resolves per-name waits with performance.now() of the first matching event. */
-async function watchJobs(url: string, token: string) {
-  const controller = new AbortController();
-  const res = await fetch(`${url}${JOBS}?watch=true`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
-  const waits: Array<{ name: string; ready: (o: any) => boolean; resolve: (t: number) => void }> = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (!line.trim()) continue;
-          const obj = JSON.parse(line).object;
-          const now = performance.now();
-          for (let i = waits.length - 1; i >= 0; i--) {
-            const w = waits[i]!;
-            if (w.name === obj.metadata.name && w.ready(obj)) {
-              waits.splice(i, 1);
-              w.resolve(now);
-            }
-          }
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  return {
-    when: (name: string, ready: (o: any) => boolean) => new Promise<number>((resolve) => waits.push({ name, ready, resolve })),
-    close: () => controller.abort(),
   };
 }
 
@@ -101,7 +66,7 @@ async function main(): Promise<void> {
     for (const [name, value] of [['low', 10], ['high', 1000]] as const) {
       await call('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value });
     }
-    const watch = await watchJobs(url, token);
+    const watch = await openBenchWatch(url, token, JOBS);
 
     const baselineMs: number[] = [];
     const startMs: number[] = [];

@@ -33,15 +33,7 @@ before(async () => {
 });
 after(async () => { await platform?.cleanup(); });
 
-async function call(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${platform.url}${path}`, {
-    method, headers: { Authorization: `Bearer ${platform.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw Object.assign(new Error(`${method} ${path} → ${res.status}: ${text}`), { status: res.status, body: text });
-  return text ? JSON.parse(text) : undefined;
-}
+const call = (method: string, path: string, body?: unknown): Promise<any> => platform.api(method, path, body);
 
 function job(name: string, steps: number): unknown {
   return {

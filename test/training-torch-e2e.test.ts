@@ -31,15 +31,7 @@ before(async () => {
 // cleanup() also kills the workers, which outlive the server by design.
 after(async () => { await platform?.cleanup(); });
 
-async function call(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${platform!.url}${path}`, {
-    method, headers: { Authorization: `Bearer ${platform!.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const call = (method: string, path: string, body?: unknown): Promise<any> => platform!.api(method, path, body);
 
 async function waitJob(name: string, what: string, predicate: (s: any) => boolean, timeoutMs = 180_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;

@@ -78,6 +78,11 @@ export interface TestPlatform {
   logs(): string;
   /** Environment for a CLI child process: inherited env with QM_HOME set and QM_SERVER/QM_TOKEN removed. */
   cliEnv(): Record<string, string>;
+  /**
+   * One API call with the admin token: the parsed JSON body (undefined when empty); a non-2xx
+   * answer throws an Error carrying `status` and `body`.
+   */
+  api(method: string, path: string, body?: unknown): Promise<any>;
   stop(): Promise<number | null>;
   kill9(): Promise<void>;
   restart(): Promise<void>;
@@ -166,6 +171,16 @@ export async function startTestPlatform(opts: StartPlatformOptions = {}): Promis
     stop: () => stopWith('SIGTERM'),
     async kill9() {
       await stopWith('SIGKILL');
+    },
+    async api(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw Object.assign(new Error(`${method} ${path} → ${res.status}: ${text}`), { status: res.status, body: text });
+      return text ? JSON.parse(text) : undefined;
     },
     async restart() {
       await stopWith('SIGTERM');
