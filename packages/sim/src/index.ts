@@ -8,3 +8,4 @@ export { VirtualClock, SIM_EPOCH_MS, epochMsAt, secondsOf, rfc3339 } from './vir
 export { EventQueue } from './event-queue.js';
 export { MemoryRecorder, type RecordedEvent } from './memory-recorder.js';
 export { SimExecutor, type JobRecord, type ExecutorTimer } from './sim-executor.js';
+export { firstFitScheduler } from './testing/first-fit-scheduler.js';
