@@ -246,10 +246,10 @@ function metricsOf(rows: WorkloadReport[], jobs: JobRecord[], queues: QueueRepor
 
 function nodeCost(inputs: ReportInputs): Partial<ReportMetrics> {
   if (!inputs.costs) return {};
-  const r = inputs.costs.report(inputs.endMs, 'namespace');
+  const t = inputs.costs.nodeTotals(inputs.endMs);
   return {
-    nodeCostUSD: round(r.totals.nodeUSD, 6), idleCostUSD: round(r.totals.idleUSD, 6),
-    spotCostUSD: round(r.totals.spotUSD, 6), onDemandCostUSD: round(r.totals.onDemandUSD, 6),
+    nodeCostUSD: round(t.nodeUSD, 6), idleCostUSD: round(t.idleUSD, 6),
+    spotCostUSD: round(t.spotUSD, 6), onDemandCostUSD: round(t.onDemandUSD, 6),
   };
 }
 
