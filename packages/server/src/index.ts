@@ -18,3 +18,7 @@ export { ensureNamespace, startPlatform } from './platform.js';
 export type { Platform, PlatformLoop, PlatformOptions } from './platform.js';
 export { startSchedulerLoop } from './scheduler-loop.js';
 export type { SchedulerLoop, SchedulerLoopOptions } from './scheduler-loop.js';
+export { createGpuSampler, parseGpuUtilization, NVIDIA_SMI_ARGS } from './gpu-sampler.js';
+export type { CommandRunner, GpuReading, GpuSampleResult, GpuSampler, GpuSamplerOptions } from './gpu-sampler.js';
+export { startIdleGpuLoop, DEFAULT_GPU_SAMPLE_INTERVAL_MS } from './idle-gpu-loop.js';
+export type { IdleGpuLoop, IdleGpuLoopOptions } from './idle-gpu-loop.js';

@@ -22,6 +22,7 @@ import { budgetAdmission } from './budget-admission.js';
 import { startBudgetLoop } from './budget-loop.js';
 import { startCostLoop } from './cost-loop.js';
 import { registerCostReportRoute } from './cost-report-route.js';
+import { startIdleGpuLoop } from './idle-gpu-loop.js';
 
 export interface PlatformOptions {
   /** Where `qm.db` lives (created 0700 if missing). */
@@ -138,6 +139,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const budgetIntervalMs = options.cost?.budgetIntervalMs ?? costIntervalMs;
     loops.push(await startBudgetLoop({ store, clock, recorder, ...(logger ? { logger } : {}), ...(budgetIntervalMs ? { intervalMs: budgetIntervalMs } : {}) }));
     registerCostReportRoute(app, { store, clock });
+    // Idle GPUs: nvidia-smi every 30 s (QM_GPU_SAMPLE_INTERVAL_SECONDS), per-namespace policy (docs/cost.md).
+    const idleIntervalMs = envSeconds('QM_GPU_SAMPLE_INTERVAL_SECONDS');
+    loops.push(await startIdleGpuLoop({ store, clock, recorder, nodeName: node.metadata.name, ...(logger ? { logger } : {}), ...(idleIntervalMs ? { intervalMs: idleIntervalMs } : {}) }));
 
     const host = options.host ?? '127.0.0.1';
     await app.listen({ port: options.port ?? 7070, host });

@@ -342,6 +342,22 @@ export class SimExecutor {
     this.onNode.delete(node);
   }
 
+  /**
+   * Stops a running job now for the platform (idle GPUs): like a spot notice it checkpoints
+   * first when it checkpoints at all, so no work is lost; `nextStatus` gives the status to write
+   * (phase Pending, conditions). Not a preemption. False when the job is not running.
+   */
+  async stopSaving(key: string, nextStatus: (status: Record<string, any>) => Record<string, any>): Promise<boolean> {
+    const rec = this.jobs.get(key);
+    if (!rec?.attempt) return false;
+    this.stop(rec, rec.checkpointIntervalMs !== undefined);
+    const status = nextStatus({ ...rec.obj.status });
+    delete status.expectedEndTime;
+    if (rec.lastCheckpointMs !== undefined) status.lastCheckpoint = this.checkpointStatus(rec, rec.checkpointStep, rec.lastCheckpointMs);
+    await this.writeStatus(rec, status);
+    return true;
+  }
+
   /** Writes status.lastCheckpoint for running jobs whose checkpoints fell at or before now. */
   async syncCheckpoints(): Promise<void> {
     const now = this.now();

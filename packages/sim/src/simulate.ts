@@ -19,6 +19,7 @@ import { SimBudgets } from './cost-budgets.js';
 import { CostLedger } from './cost-ledger.js';
 import { DeploymentTracker } from './deployment-tracker.js';
 import { EventQueue } from './event-queue.js';
+import { SimIdleGpus, idleScenarioProblems } from './idle-sim.js';
 import { MemoryRecorder } from './memory-recorder.js';
 import { buildReport, type SimulationReport } from './report.js';
 import { ScenarioActions, type ActionTimer } from './scenario-actions.js';
@@ -50,10 +51,12 @@ type Timed =
   /** A budget threshold is due (see SimBudgets.nextWakeMs). */
   | { type: 'budget' }
   /** An HPA sync or a cluster-autoscaler wake-up (ServingLoop). */
-  | { type: 'serving'; timer: ServingTimer };
+  | { type: 'serving'; timer: ServingTimer }
+  /** A workload's GPUs may have been idle for their window (SimIdleGpus). */
+  | { type: 'idle' };
 
 /** Same-instant order: runtime outcomes (finishes, nodes going) first, then scenario events, then new work. */
-const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3, budget: 4, serving: 5 } as const;
+const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3, budget: 4, idle: 4, serving: 5 } as const;
 
 /** The queue annotation that delays reclaiming (see the scheduler contract). */
 export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
@@ -77,7 +80,7 @@ function wakeRules(mirror: ClusterMirror, config: Partial<SchedulerConfig> | und
 
 /** Runs a validated scenario and returns its report. */
 export async function simulateScenario(scenario: Scenario, opts: SimulationOptions = {}): Promise<SimulationReport> {
-  const duplicates = duplicateNames(scenario);
+  const duplicates = [...duplicateNames(scenario), ...idleScenarioProblems(scenario)];
   if (duplicates.length > 0) throw new ScenarioFileError(scenario.metadata.name, duplicates);
   const spec = scenario.spec;
   const untilSeconds = opts.untilSeconds ?? spec.until;
@@ -112,8 +115,10 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
     syncPeriodMs: opts.hpaSyncPeriodMs, hpaOptions: opts.hpaOptions,
   });
   let scheduler: Scheduler | undefined;
+  let idle: SimIdleGpus | undefined;
   try {
     for (const obj of spec.objects ?? []) await store.create(applyDefaults(obj));
+    idle = await SimIdleGpus.open({ store, clock, recorder, executor, push: (atMs) => timeline.push(atMs, RANK.idle, { type: 'idle' }) });
     scheduler = (opts.createScheduler ?? createScheduler)({ store, recorder, clock, rng: seededRng(spec.seed ?? 0), config: opts.schedulerConfig });
     (spec.submissions ?? []).forEach((s, index) => timeline.push(epochMsAt(s.at), RANK.submission, { type: 'submission', index }));
     (spec.events ?? []).forEach((e, index) => timeline.push(epochMsAt(e.at), RANK.event, { type: 'event', index }));
@@ -138,6 +143,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
         // Stale when spending changed since it was scheduled (a later evaluation moved the wake).
         case 'budget': return budgets.nextWakeMs() === clock.now();
         case 'serving': return serving.onTimer(item.timer);
+        case 'idle': return idle!.onTimer();
       }
     };
     let budgetWakeMs: number | undefined;
@@ -160,6 +166,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
       }
       await evaluateBudgets();
       await serving.afterSettle();
+      await idle!.afterSettle();
     };
 
     let lastActivityMs = SIM_EPOCH_MS;
@@ -192,6 +199,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
     });
   } finally {
     scheduler?.close();
+    idle?.close();
     executor.close();
     deployments.close();
     mirror.close();
@@ -203,5 +211,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
 /** Reads, validates (ScenarioFileError for a bad file: nothing runs) and runs a scenario file. */
 export async function simulateFile(path: string, opts: SimulationOptions = {}): Promise<SimulationReport> {
   const scenario = await loadScenarioFile(path);
+  const problems = idleScenarioProblems(scenario);
+  if (problems.length > 0) throw new ScenarioFileError(path, problems);
   return simulateScenario(scenario, opts);
 }

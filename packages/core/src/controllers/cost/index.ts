@@ -17,5 +17,9 @@ export {
 export { buildCostReport, parseCostGrouping, COST_GROUPINGS, type CostReport, type CostReportInput, type CostTotals, type MeteredNode } from './cost-report.js';
 export {
   detectIdleGpus, idlePolicyFor, idleGpuMessage, DEFAULT_IDLE_POLICY, IDLE_THRESHOLD_ANNOTATION, IDLE_WINDOW_ANNOTATION, IDLE_GPU_REASON,
-  type IdlePolicy, type IdleVerdict, type GpuUtilizationSample,
+  IDLE_ACTION_ANNOTATION, IDLE_ACTIONS, STOPPED_ANNOTATION, SIMULATED_UTILIZATION_ANNOTATION, STOPPED_CONDITION,
+  gpusHeldBy, heldGpusKey, gpuSampleName, isStoppedByPlatform, IdleGpuTracker, idleDecision, idleStopMessage,
+  stoppedTrainingJobStatus, resumedStatus, idleMinReplicas,
+  type IdlePolicy, type IdleVerdict, type GpuUtilizationSample, type IdleAction, type HeldGpus, type IdleObservation,
+  type IdleFinding, type IdleDecision,
 } from './idle-gpus.js';

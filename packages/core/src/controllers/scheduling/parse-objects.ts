@@ -14,6 +14,7 @@ import { NODE_LABELS, type ApiObject, type Taint } from '@qm/api';
 import { CPU, GPU, MEMORY, MIG_PREFIX, toAmount, toResources, type Resources } from '../../resources/index.js';
 import { labelSelectorFromObject } from '../../selectors/index.js';
 import type { AdmittedState, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
+import { isStoppedByPlatform } from '../cost/idle-gpus.js';
 
 export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
 
@@ -202,6 +203,8 @@ export function parseTrainingJob(obj: ApiObject, routing: Routing): WorkloadInpu
   if (phase === 'Succeeded' || phase === 'Failed') return [];
   const holds = phase === 'Admitted' || phase === 'Running';
   if (obj.metadata.deletionTimestamp && phase !== 'Running') return [];
+  // Stopped by the platform (idle GPUs): not queued again until the user removes the mark.
+  if (!holds && isStoppedByPlatform(obj)) return [];
   const ns = obj.metadata.namespace ?? '';
   const field = `trainingjobs/${ns}/${obj.metadata.name}.spec`;
   const request = toResources(spec.resources, `${field}.resources`);

@@ -210,7 +210,8 @@ function whileLive(ctx: Ctx, observed: ObservedAttempt, phase: string): void {
       return;
     }
     // The scheduler took the GPUs back (phase Pending, or already re-admitted elsewhere).
-    const why = latestTrueCondition(ctx.status.conditions, ['Preempted', 'Interrupted']);
+    // A platform stop (idle GPUs, condition Stopped) uses the preemption protocol: notice, checkpoint, grace.
+    const why = latestTrueCondition(ctx.status.conditions, ['Preempted', 'Interrupted', 'Stopped']);
     const stopClass = why?.type === 'Interrupted' ? 'Interrupted' : 'Preempted';
     return stopOnce(ctx, observed, {
       stopClass, gracePeriodMs: gracePeriodMs(ctx),
