@@ -60,7 +60,16 @@ export class NodeState {
   }
 }
 
+// Node inputs are cached across passes by the controller (per resourceVersion), so their keys are too.
+const classKeys = new WeakMap<NodeInput, string>();
+
 function classKeyOf(n: NodeInput): string {
+  let key = classKeys.get(n);
+  if (key === undefined) classKeys.set(n, (key = computeClassKey(n)));
+  return key;
+}
+
+function computeClassKey(n: NodeInput): string {
   const labels = Object.keys(n.labels).sort().map((k) => `${k}=${n.labels[k]}`).join(',');
   const taints = n.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort().join(',');
   const alloc = Object.keys(n.allocatable).sort().map((k) => `${k}=${n.allocatable[k]}`).join(',');

@@ -19,9 +19,11 @@ import { estimateStarts } from './estimate.js';
 import { HeadHeap, compareWithinQueue, type QueueHead } from './ordering.js';
 import type { NodeState } from './cluster-state.js';
 import { placeGang } from './placer.js';
-import { findPreemption } from './preemption.js';
+import { findPreemption, type PreemptionPlan } from './preemption.js';
 import { Snapshot } from './snapshot.js';
 import { staticReject } from './plugins/index.js';
+import { HELD_MARK, nextTimeRuleDueMs } from './time-rules.js';
+import type { CycleMemo } from './cycle-memo.js';
 import type {
   AdmissionDecision, CycleInput, CycleOptions, CycleResult, PendingDecision, PreemptionDecision, QueueReport, WorkloadInput,
 } from './types.js';
@@ -48,11 +50,25 @@ function shapeOf(w: WorkloadInput): string {
 }
 
 export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResult {
+  const memo = opts.memo;
+  if (!memo) return runCycle(input, opts, new Snapshot(input));
+  const config = { ...DEFAULT_SCHEDULER_CONFIG, ...opts.config };
+  const snap = memo.acquire(input, opts.nowMs);
+  let validUntilMs: number | undefined;
+  try {
+    const result = runCycle(input, opts, snap, memo);
+    validUntilMs = nextTimeRuleDueMs(input, result, opts.nowMs, config);
+    return result;
+  } finally {
+    memo.release(snap, validUntilMs);
+  }
+}
+
+function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: CycleMemo): CycleResult {
   const config = { ...DEFAULT_SCHEDULER_CONFIG, ...opts.config };
   const nowMs = opts.nowMs;
 
-  // 1. snapshot
-  const snap = new Snapshot(input);
+  // 1. snapshot (built, or reused from the last cycle by opts.memo)
   const admitted: AdmissionDecision[] = [];
   const preempted: PreemptionDecision[] = [];
   const reasons = new Map<string, string>();
@@ -133,36 +149,48 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
       reasons.set(w.id, cached.reason);
       return false;
     }
-    // 3. quota, 4. place (flavors in order)
-    let reason: string | undefined = snap.nsQuotas.check(w);
+    // The same search over the same state ended the same way in an earlier cycle: take its answer.
+    const memoKey = memo ? failureKey(w) : undefined;
+    const remembered = memoKey === undefined ? undefined : memo!.failure(memoKey);
+    const planKey = memoKey === undefined || remembered ? undefined : `${memoKey}\u0000${w.id}`;
+    const rememberedPlan = planKey === undefined ? undefined : memo!.plan(planKey);
+    let reason: string | undefined;
     let placementFailed = false;
-    if (reason === undefined) {
-      for (const flavor of snap.flavorsOf(queue)) {
-        const tree = snap.trees.get(flavor)!;
-        const quotaReason = tree.check(queue, request);
-        if (quotaReason !== undefined) {
-          reason ??= quotaReason;
-          continue;
-        }
-        const r = placeGang(snap.cluster, snap.elig, w, {
-          commit: true, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, mayUseHeld: mayUseHeldFor(w),
-        });
-        if ('pods' in r) {
-          admit(w, queue, flavor, r.pods);
-          return true;
-        }
-        if (reason === undefined || !placementFailed) {
-          reason = r.reason;
-          placementFailed = true;
+    if (remembered) ({ reason, placementFailed } = remembered);
+    else if (rememberedPlan) ({ reason, placementFailed } = rememberedPlan);
+    else {
+      // 3. quota, 4. place (flavors in order)
+      reason = snap.nsQuotas.check(w);
+      if (reason === undefined) {
+        for (const flavor of snap.flavorsOf(queue)) {
+          const tree = snap.trees.get(flavor)!;
+          const quotaReason = tree.check(queue, request);
+          if (quotaReason !== undefined) {
+            reason ??= quotaReason;
+            continue;
+          }
+          const r = placeGang(snap.cluster, snap.elig, w, {
+            commit: true, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, mayUseHeld: mayUseHeldFor(w),
+          });
+          if ('pods' in r) {
+            admit(w, queue, flavor, r.pods);
+            return true;
+          }
+          if (reason === undefined || !placementFailed) {
+            reason = r.reason;
+            placementFailed = true;
+          }
         }
       }
     }
     // 5. preempt
     const epochBefore = snap.cluster.freedEpoch;
     const markBefore = snap.cluster.markFreed();
-    const plan = reason !== undefined && !reason.startsWith('namespace ')
-      ? findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow })
-      : undefined;
+    let plan = rememberedPlan && replayPlan(rememberedPlan.plan);
+    if (!plan && !remembered && reason !== undefined && !reason.startsWith('namespace ')) {
+      plan = findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow });
+      if (plan && planKey !== undefined) memo!.rememberPlan(planKey, { plan, reason, placementFailed });
+    }
     if (plan) {
       const r = placeGang(snap.cluster, snap.elig, w, {
         commit: true, flavorName: plan.flavor || undefined, flavorSelector: plan.flavor ? snap.flavorSelectors.get(plan.flavor) : undefined, mayUseHeld: () => true,
@@ -190,9 +218,10 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
       }
     }
     // 6. hold capacity for a starving head gang
+    if (memoKey !== undefined && !remembered && !plan && snap.cluster.freedEpoch === epochBefore) memo!.rememberFailure(memoKey, { reason, placementFailed });
     let text = reason ?? 'does not fit';
     if (isHead && placementFailed && nowMs - w.pendingSinceMs >= config.starvationBoundMs && holdFor(w)) {
-      text += `; capacity is held for it (waiting ${durationText(nowMs - w.pendingSinceMs)})`;
+      text += `; ${HELD_MARK} (waiting ${durationText(nowMs - w.pendingSinceMs)})`;
     }
     reasons.set(w.id, text);
     if (snap.cluster.freedEpoch === epochBefore) {
@@ -202,6 +231,26 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
       slots[slot] = { sig: freedSig(w, global), global, reason: text };
     }
     return false;
+  }
+
+  /**
+   * Takes out the victims a remembered plan chose, as findPreemption would have; undefined (and
+   * nothing changed) when one of them is no longer admitted as it was.
+   */
+  function replayPlan(p: PreemptionPlan): PreemptionPlan | undefined {
+    for (const v of p.victims) if (snap.admitted.get(v.entry.w.id) !== v.entry) return undefined;
+    for (const v of p.victims) {
+      snap.spendPdb(v.entry.w, -1);
+      snap.forget(v.entry.w.id);
+    }
+    return p;
+  }
+
+  /** Everything a failed search for `w` depends on: its shape and rule inputs, and the snapshot's state. */
+  function failureKey(w: WorkloadInput): string {
+    const q = snap.queues.get(w.queue!);
+    const reclaimOk = q !== undefined && q.reclaim !== 'Never' && nowMs - w.pendingSinceMs >= q.reclaimDelayMs;
+    return `${shapeOf(w)}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${holders.has(w.id)}\u0000${snap.stateKey()}`;
   }
 
   function admit(w: WorkloadInput, queue: string, flavor: string, pods: AdmissionDecision['pods']): void {
@@ -219,9 +268,20 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
     const flavor = snap.flavorsOf(w.queue!)[0];
     const selector = flavor ? snap.flavorSelectors.get(flavor) : undefined;
     const elig = snap.elig.get(w, flavor || undefined, selector);
-    const nodes = elig.classes.flatMap((c) => c.members)
-      .filter((n) => !n.heldBy && staticReject(w, n.input) === undefined)
-      .sort((a, b) => b.freeGpus - a.freeGpus || a.idx - b.idx);
+    // Most free GPUs first, then name: walk the free-GPU buckets down and stop once enough are found.
+    const nodes: NodeState[] = [];
+    let top = 0;
+    for (const c of elig.classes) top = Math.max(top, c.maxGpu);
+    for (let k = top; k >= 0 && nodes.length < w.pods; k--) {
+      const level: NodeState[] = [];
+      for (const c of elig.classes) {
+        if (k > c.maxGpu) continue;
+        // Classes passed the static checks as a whole unless node names matter.
+        for (const n of c.buckets[k]) if (!n.heldBy && (!elig.perNode || staticReject(w, n.input) === undefined)) level.push(n);
+      }
+      level.sort((a, b) => b.freeGpus - a.freeGpus || a.idx - b.idx);
+      for (const n of level) nodes.push(n);
+    }
     if (nodes.length < w.pods) return false;
     for (let i = 0; i < w.pods; i++) snap.cluster.hold(nodes[i], w);
     holders.add(w.id);
@@ -273,7 +333,7 @@ export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResul
 
   // Estimates last: the simulation consumes the snapshot.
   candidates.sort(compareWithinQueue);
-  const estimates = estimateStarts(snap, candidates);
+  const estimates = memo ? memo.estimates(snap, candidates, () => estimateStarts(snap, candidates)) : estimateStarts(snap, candidates);
   for (const p of pending) {
     const t = estimates.get(p.workload.id);
     if (t !== undefined) p.estimatedStartMs = t;

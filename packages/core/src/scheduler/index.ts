@@ -9,3 +9,5 @@ export { compareWithinQueue } from './ordering.js';
 export { findPreemption, compareVictims, workLostMs } from './preemption.js';
 export { estimateStarts } from './estimate.js';
 export * as fitPlugins from './plugins/index.js';
+export { nextTimeRuleDueMs } from './time-rules.js';
+export { CycleMemo } from './cycle-memo.js';

@@ -47,9 +47,21 @@ function matchesSelector(labels: Record<string, string>, selector: Record<string
 /** Per-cycle cache of which node classes can ever host a workload's pods. */
 export class EligibilityCache {
   private readonly cache = new Map<string, Eligibility>();
+  /** Per workload object and flavor: skips building the key (inputs live across cycles). */
+  private readonly byWorkload = new WeakMap<WorkloadInput, Map<string, Eligibility>>();
   constructor(private readonly cluster: ClusterState) {}
 
   get(w: WorkloadInput, flavorName: string | undefined, flavorSelector: Record<string, string> | undefined): Eligibility {
+    let mine = this.byWorkload.get(w);
+    const hit = mine?.get(flavorName ?? '');
+    if (hit) return hit;
+    if (!mine) this.byWorkload.set(w, (mine = new Map()));
+    const e = this.lookup(w, flavorName, flavorSelector);
+    mine.set(flavorName ?? '', e);
+    return e;
+  }
+
+  private lookup(w: WorkloadInput, flavorName: string | undefined, flavorSelector: Record<string, string> | undefined): Eligibility {
     // The static checks compare the pod's request with each class's allocatable, so the request is
     // part of the key: a slice-only pod must not inherit the classes an 8-GPU pod was allowed.
     const key = `${flavorName ?? ''}\u0000${w.constraintKey}\u0000${requestKey(w.podRequest)}`;

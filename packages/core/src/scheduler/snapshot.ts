@@ -12,7 +12,7 @@
  */
 import { addInto, scale, type Resources } from '../resources/index.js';
 import { matchesLabelSelector } from '../selectors/index.js';
-import { ClusterState } from './cluster-state.js';
+import { ClusterState, type FreedMark } from './cluster-state.js';
 import { NamespaceQuotas } from './namespace-quota.js';
 import { EligibilityCache } from './placer.js';
 import { QuotaTree } from './quota-tree.js';
@@ -23,6 +23,11 @@ export interface AdmittedEntry {
   state: AdmittedState;
   /** Device indices actually taken per pod (nodes that are gone take nothing). */
   taken: Array<Record<string, number[]> | undefined>;
+  /** False while forgotten (a victim order may still list it). */
+  alive?: boolean;
+  /** Work lost if preempted at `lostAtMs` (victim ordering computes it once per cycle time). */
+  lostAtMs?: number;
+  lostMs?: number;
 }
 
 function matchesSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
@@ -49,7 +54,7 @@ export class Snapshot {
   readonly admittedByQueue = new Map<string, Map<string, AdmittedEntry>>();
   /** PDB key → disruptions still allowed this cycle. */
   readonly pdbAllowed = new Map<string, number>();
-  private readonly pdbs: PdbInput[];
+  private pdbs: PdbInput[];
 
   constructor(input: CycleInput) {
     this.cluster = new ClusterState(input.nodes);
@@ -102,10 +107,108 @@ export class Snapshot {
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state: st, taken });
+    this.addAdmitted({ w, state: st, taken, alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.journalAdd(w.id);
+  }
+
+  /** Puts back exactly the entry `forget` removed (same devices). */
+  private reinstate(e: AdmittedEntry): void {
+    e.state.pods.forEach((p, i) => {
+      const node = this.cluster.byName.get(p.node);
+      const devices = e.taken[i];
+      if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
+    });
+    const tree = this.trees.get(e.state.flavor);
+    tree?.charge(e.state.queue, this.totalRequest(e.w), 1);
+    const qn = tree?.byName.get(e.state.queue);
+    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
+    this.nsQuotas.charge(e.w, 1);
+    this.addAdmitted(e);
+    if (this.journal?.removed.get(e.w.id) === e) {
+      this.journal.removed.delete(e.w.id);
+      this.journalMix(`-${this.entryKey(e)}`, -1);
+    } else this.journalAdd(e.w.id);
+  }
+
+  private journalAdd(id: string): void {
+    const e = this.journal && this.admitted.get(id);
+    if (!e) return;
+    this.journal!.added.add(id);
+    this.journalMix(`+${this.entryKey(e)}`, 1);
+  }
+
+  private readonly entryKeys = new WeakMap<AdmittedEntry, string>();
+
+  private entryKey(e: AdmittedEntry): string {
+    let k = this.entryKeys.get(e);
+    if (k === undefined) this.entryKeys.set(e, (k = `${e.w.id}@${JSON.stringify(e.state.pods)}@${e.state.queue}@${e.state.flavor}`));
+    return k;
+  }
+
+  /** Adds (1) or takes out (−1) one net change in the journal's order-independent hash. */
+  private journalMix(change: string, sign: 1 | -1): void {
+    const j = this.journal!;
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < change.length; i++) {
+      const c = change.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    j.hash1 = (j.hash1 + sign * (h1 >>> 0)) >>> 0;
+    j.hash2 = (j.hash2 + sign * (h2 >>> 0)) >>> 0;
+  }
+
+  /**
+   * The cycle's net changes so far (admissions with their placements, removed entries) and the
+   * holds, as a key: equal keys over the same starting snapshot mean equal states, whatever
+   * what-ifs came and went in between (a what-if's changes cancel out of the hash). Empty
+   * outside a cycle.
+   */
+  stateKey(): string {
+    const j = this.journal;
+    if (!j) return '';
+    const key = `${j.added.size}/${j.removed.size}/${j.hash1.toString(36)}/${j.hash2.toString(36)}`;
+    if (this.cluster.held.size === 0) return key;
+    const holds = [...this.cluster.held].map((n) => `${n.name}>${n.heldBy?.id ?? ''}`).sort().join('|');
+    return `${key}|${holds}`;
+  }
+
+  /**
+   * What a cycle changed, so `endCycle` can undo it and the snapshot can serve the next cycle
+   * (see CycleMemo): admissions added, admitted entries removed, freed counters, PDB budgets.
+   */
+  private journal?: { added: Set<string>; removed: Map<string, AdmittedEntry>; freed: FreedMark; pdb: Map<string, number>; hash1: number; hash2: number };
+
+  /** Starts recording what the cycle changes. */
+  beginCycle(): void {
+    this.victimOrders.clear();
+    this.journal = { added: new Set(), removed: new Map(), freed: this.cluster.markFreed(), pdb: new Map(this.pdbAllowed), hash1: 0, hash2: 0 };
+  }
+
+  /** Undoes everything since `beginCycle`: the snapshot is again what its inputs say. */
+  endCycle(): void {
+    const j = this.journal;
+    if (!j) return;
+    this.journal = undefined;
+    for (const id of j.added) this.forget(id);
+    for (const e of j.removed.values()) this.reinstate(e);
+    this.cluster.unhold();
+    this.cluster.restoreFreed(j.freed);
+    this.pdbAllowed.clear();
+    for (const [k, v] of j.pdb) this.pdbAllowed.set(k, v);
+    this.victimOrders.clear();
+  }
+
+  /** Recomputes the disruption budgets from (new) inputs. */
+  resetPdbs(pdbs: PdbInput[], workloads: readonly WorkloadInput[]): void {
+    this.pdbs = pdbs;
+    this.pdbAllowed.clear();
+    this.initPdbs(workloads);
   }
 
   private addAdmitted(e: AdmittedEntry): void {
+    e.alive = true;
     this.admitted.set(e.w.id, e);
     let byId = this.admittedByQueue.get(e.state.queue);
     if (!byId) this.admittedByQueue.set(e.state.queue, (byId = new Map()));
@@ -114,19 +217,18 @@ export class Snapshot {
     if (order && !order.ids.has(e.w.id)) this.victimOrders.delete(e.state.queue);
   }
 
-  private readonly victimOrders = new Map<string, { ids: Set<string>; order: string[]; compare: unknown }>();
+  private readonly victimOrders = new Map<string, { ids: Set<string>; order: AdmittedEntry[]; compare: unknown }>();
 
   /**
-   * Ids of `queue`'s admitted workloads sorted by `compare`, cached for the cycle (a victim that
-   * is forgotten and restored keeps its place; a new admission re-sorts). Callers skip ids no
-   * longer admitted.
+   * `queue`'s admitted entries sorted by `compare`, cached for the cycle (a victim that is
+   * forgotten and restored keeps its place; a new admission re-sorts). Callers skip entries that
+   * are not `alive` or moved queue.
    */
-  admittedOrder(queue: string, compare: (a: AdmittedEntry, b: AdmittedEntry) => number): readonly string[] {
+  admittedOrder(queue: string, compare: (a: AdmittedEntry, b: AdmittedEntry) => number): readonly AdmittedEntry[] {
     const cached = this.victimOrders.get(queue);
     if (cached && cached.compare === compare) return cached.order;
-    const entries = [...(this.admittedByQueue.get(queue)?.values() ?? [])].sort(compare);
-    const order = entries.map((e) => e.w.id);
-    this.victimOrders.set(queue, { ids: new Set(order), order, compare });
+    const order = [...(this.admittedByQueue.get(queue)?.values() ?? [])].sort(compare);
+    this.victimOrders.set(queue, { ids: new Set(order.map((e) => e.w.id)), order, compare });
     return order;
   }
 
@@ -140,7 +242,8 @@ export class Snapshot {
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices) });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.journalAdd(w.id);
     return state;
   }
 
@@ -160,7 +263,18 @@ export class Snapshot {
     this.nsQuotas.charge(e.w, -1);
     this.admitted.delete(id);
     this.admittedByQueue.get(e.state.queue)?.delete(id);
-    return () => this.assume(e.w, e.state);
+    e.alive = false;
+    const j = this.journal;
+    if (j) {
+      if (j.added.has(id)) {
+        j.added.delete(id);
+        this.journalMix(`+${this.entryKey(e)}`, -1);
+      } else if (!j.removed.has(id)) {
+        j.removed.set(id, e);
+        this.journalMix(`-${this.entryKey(e)}`, 1);
+      }
+    }
+    return () => this.reinstate(e);
   }
 
   private pdbKey(p: PdbInput): string {

@@ -10,6 +10,7 @@
  */
 import type { Affinity, Taint, Toleration } from '@qm/api';
 import type { Rng } from '../ports/rng.js';
+import type { CycleMemo } from './cycle-memo.js';
 import type { Resources } from '../resources/index.js';
 import type { LabelRequirement } from '../selectors/index.js';
 import type { PreemptionRule, SchedulerConfig, WorkloadKey } from '../controllers/scheduling/types.js';
@@ -127,6 +128,8 @@ export interface CycleOptions {
   nowMs: number;
   rng: Rng;
   config: SchedulerConfig;
+  /** Kept by a long-lived caller across cycles: the snapshot is reused, applying only changed inputs. */
+  memo?: CycleMemo;
 }
 
 export interface AdmissionDecision {

@@ -8,7 +8,7 @@ import { isQmError, type ApiObject } from '@qm/api';
 import type { CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 import type { Mirror } from './mirror.js';
 import {
-  limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, type Routing,
+  RECLAIM_DELAY_ANNOTATION, limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, type Routing,
 } from './parse-objects.js';
 
 interface Cached<T> { rv: string; gen: number; value: T }
@@ -31,8 +31,38 @@ export class InputBuilder {
   private readonly workloadCache = new Map<string, Cached<WorkloadInput[]>>();
   private readonly queueCache = new Map<string, Cached<QueueInput | undefined>>();
 
+  private versionsKey = '';
+  /** Queue name → resourceVersion and the parts of it routing reads (spec, reclaim-delay annotation). */
+  private readonly queueSpecKeys = new Map<string, { rv: string; key: string }>();
+
+  /**
+   * What routing depends on. Queue status writes (ours, every pass that changes usage) bump the
+   * Queue kind's version but change nothing routing reads: key queues by spec, so they do not
+   * force every workload to be parsed again.
+   */
+  private routingKeyOf(mirror: Mirror): string {
+    const versions = ['Queue', 'PriorityClass', 'LimitRange'].map((k) => mirror.versions.get(k)).join('/');
+    if (versions === this.versionsKey) return this.routingKey;
+    this.versionsKey = versions;
+    const parts = [String(mirror.versions.get('PriorityClass')), String(mirror.versions.get('LimitRange'))];
+    const seen = new Set<string>();
+    for (const obj of mirror.list('Queue').sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+      const name = obj.metadata.name;
+      seen.add(name);
+      const rv = obj.metadata.resourceVersion ?? '';
+      let c = this.queueSpecKeys.get(name);
+      if (!c || c.rv !== rv) {
+        c = { rv, key: JSON.stringify([name, obj.spec ?? null, obj.metadata.annotations?.[RECLAIM_DELAY_ANNOTATION] ?? null]) };
+        this.queueSpecKeys.set(name, c);
+      }
+      parts.push(c.key);
+    }
+    for (const k of this.queueSpecKeys.keys()) if (!seen.has(k)) this.queueSpecKeys.delete(k);
+    return parts.join('\n');
+  }
+
   private routingOf(mirror: Mirror): Routing {
-    const key = ['Queue', 'PriorityClass', 'LimitRange'].map((k) => mirror.versions.get(k)).join('/');
+    const key = this.routingKeyOf(mirror);
     if (this.routing && key === this.routingKey) return this.routing;
     this.routingKey = key;
     this.generation++;
@@ -73,6 +103,29 @@ export class InputBuilder {
     }
     this.routing = { generation: this.generation, queues, parents, namespaceQueue, priorityClasses, defaultPriority, limitDefaults };
     return this.routing;
+  }
+
+  private readonly quotaCache = new Map<string, Cached<NamespaceQuotaInput | undefined>>();
+  private readonly pdbCache = new Map<string, Cached<PdbInput | undefined>>();
+
+  private parsedList<T>(mirror: Mirror, kind: string, cache: Map<string, Cached<T | undefined>>, parse: (obj: ApiObject) => T): T[] {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    for (const obj of mirror.list(kind)) {
+      const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+      seen.add(key);
+      const rv = obj.metadata.resourceVersion ?? '';
+      let c = cache.get(key);
+      if (!c || c.rv !== rv) {
+        let value: T | undefined;
+        try { value = parse(obj); } catch (err) { if (!isQmError(err)) throw err; }
+        c = { rv, gen: 0, value };
+        cache.set(key, c);
+      }
+      if (c.value) out.push(c.value);
+    }
+    for (const k of cache.keys()) if (!seen.has(k)) cache.delete(k);
+    return out;
   }
 
   build(mirror: Mirror): CycleInput {
@@ -117,14 +170,9 @@ export class InputBuilder {
     }
     for (const k of this.workloadCache.keys()) if (!seen.has(k)) this.workloadCache.delete(k);
 
-    const namespaceQuotas: NamespaceQuotaInput[] = [];
-    for (const obj of mirror.list('ResourceQuota')) {
-      try { namespaceQuotas.push(parseResourceQuota(obj)); } catch (err) { if (!isQmError(err)) throw err; }
-    }
-    const pdbs: PdbInput[] = [];
-    for (const obj of mirror.list('PodDisruptionBudget')) {
-      try { pdbs.push(parsePdb(obj)); } catch (err) { if (!isQmError(err)) throw err; }
-    }
+    // Cached by resourceVersion too: unchanged inputs keep their identity, so a CycleMemo can reuse its snapshot.
+    const namespaceQuotas = this.parsedList(mirror, 'ResourceQuota', this.quotaCache, parseResourceQuota);
+    const pdbs = this.parsedList(mirror, 'PodDisruptionBudget', this.pdbCache, parsePdb);
     return { nodes, queues: [...routing.queues.values()], workloads, namespaceQuotas, pdbs };
   }
 }

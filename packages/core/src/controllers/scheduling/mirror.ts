@@ -35,6 +35,8 @@ export class Mirror {
   private lastSeenRv = 0;
   /** Bumped on any change of a kind in `kindsChanged`; lets callers cache derived data. */
   readonly versions = new Map<string, number>();
+  /** Bumped on every change of any mirrored object: equal counts mean nothing changed in between. */
+  changeCount = 0;
 
   constructor(private readonly store: Store) {
     for (const k of MIRRORED_KINDS) {
@@ -62,6 +64,7 @@ export class Mirror {
     if (dead !== undefined && dead >= rvOf(obj)) return;
     map.set(key, obj);
     this.versions.set(obj.kind, (this.versions.get(obj.kind) ?? 0) + 1);
+    this.changeCount++;
   }
 
   remove(obj: ApiObject): void {
@@ -73,6 +76,7 @@ export class Mirror {
     map.delete(key);
     this.tombstones.set(`${obj.kind}/${key}`, rvOf(obj));
     this.versions.set(obj.kind, (this.versions.get(obj.kind) ?? 0) + 1);
+    this.changeCount++;
   }
 
   private onEvent(ev: WatchEvent): void {

@@ -10,7 +10,9 @@
  */
 import { QmError, isQmError, type ApiObject } from '@qm/api';
 import { scheduleCycle } from '../../scheduler/cycle.js';
-import type { CycleResult } from '../../scheduler/types.js';
+import { CycleMemo } from '../../scheduler/cycle-memo.js';
+import { nextTimeRuleDueMs } from '../../scheduler/time-rules.js';
+import type { CycleResult, PendingDecision } from '../../scheduler/types.js';
 import { InputBuilder } from './build-input.js';
 import { Mirror } from './mirror.js';
 import {
@@ -33,19 +35,37 @@ function checkConfig(config: SchedulerConfig): SchedulerConfig {
   return config;
 }
 
+/** What a pending job's status is computed from besides the object itself. */
+function pendingMemo(p: PendingDecision): string {
+  return `${p.reason}\u0000${p.queuePosition ?? ''}\u0000${p.estimatedStartMs ?? ''}\u0000${p.workload.queue ?? ''}\u0000${p.workload.priority}`;
+}
+
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const config = checkConfig({ ...DEFAULT_SCHEDULER_CONFIG, ...deps.config });
   const mirror = new Mirror(deps.store);
   const builder = new InputBuilder();
+  const memo = new CycleMemo();
   let closed = false;
   let writes = 0;
+  /**
+   * Object (this exact version) → the decision it was found to agree with. The status functions
+   * are pure in (object, decision) once equal (lastTransitionTime only moves on a flip), so an
+   * unchanged object with an unchanged decision needs no new status and no comparison.
+   */
+  const settled = new WeakMap<ApiObject, string>();
+  /** Set after a pass that changed nothing: until the mirror changes or `dueMs`, a pass would decide the same. */
+  let idle: { changeCount: number; dueMs: number; pending: number } | undefined;
 
   /** Writes `status` unless unchanged; on Conflict retries once on a fresh read if `stillValid` says the decision holds. */
-  async function writeStatus(obj: ApiObject, next: (o: ApiObject) => Status | undefined, stillValid: (fresh: ApiObject) => boolean): Promise<ApiObject | undefined> {
+  async function writeStatus(obj: ApiObject, next: (o: ApiObject) => Status | undefined, stillValid: (fresh: ApiObject) => boolean, memo?: string): Promise<ApiObject | undefined> {
     let target = obj;
     for (let attempt = 0; attempt < 2; attempt++) {
+      if (memo !== undefined && settled.get(target) === memo) return target;
       const status = next(target);
-      if (status === undefined || sameStatus(status, target.status)) return target;
+      if (status === undefined || sameStatus(status, target.status)) {
+        if (memo !== undefined) settled.set(target, memo);
+        return target;
+      }
       try {
         const saved = await deps.store.update({ ...target, status }, { subresource: 'status' });
         writes++;
@@ -120,14 +140,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         continue;
       }
       const obj = mirror.get('TrainingJob', p.workload.namespace, p.workload.key.name);
-      if (obj) await writeStatus(obj, (o) => pendingJobStatus(o, p, nowIso), samePhase(obj));
+      if (obj) await writeStatus(obj, (o) => pendingJobStatus(o, p, nowIso), samePhase(obj), pendingMemo(p));
     }
     for (const obj of mirror.list('ModelDeployment')) {
       const changes = byDeployment.get(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`) ?? { admitted: [], preempted: [], pending: [] };
       if (obj.metadata.deletionTimestamp) continue;
-      const before = JSON.stringify(obj.status?.replicaPlacements ?? []);
+      const memo = changes.admitted.length || changes.preempted.length ? undefined : JSON.stringify(changes.pending.map((p) => [p.workload.key.replica, p.reason, p.workload.queue ?? null]));
       const saved = await writeStatus(obj, (o) => deploymentStatus(o, changes, nowIso),
-        (fresh) => JSON.stringify(fresh.status?.replicaPlacements ?? []) === before && fresh.metadata.generation === obj.metadata.generation);
+        (fresh) => JSON.stringify(fresh.status?.replicaPlacements ?? []) === JSON.stringify(obj.status?.replicaPlacements ?? []) && fresh.metadata.generation === obj.metadata.generation, memo);
       if (!saved) continue;
       for (const p of changes.preempted) {
         deps.recorder.record(refOf(saved), 'Warning', 'Preempted', `replica ${p.victim.key.replica} ${p.message}`);
@@ -140,7 +160,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
     for (const r of result.queues) {
       const obj = mirror.get('Queue', undefined, r.name);
-      if (obj) await writeStatus(obj, (o) => queueStatus(o, r), () => true);
+      if (obj) await writeStatus(obj, (o) => queueStatus(o, r), () => true, JSON.stringify(r));
     }
     return out;
   }
@@ -150,11 +170,18 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (closed) throw new Error('scheduler is closed');
       await mirror.sync();
       const nowMs = deps.clock.now();
+      // Nothing changed since a pass that changed nothing, and no time-based rule is due: same answer.
+      if (idle && idle.changeCount === mirror.changeCount && nowMs < idle.dueMs) return { admitted: [], preempted: [], pending: idle.pending, writes: 0 };
+      idle = undefined;
+      const changeCount = mirror.changeCount;
       const input = builder.build(mirror);
-      const result = scheduleCycle(input, { nowMs, rng: deps.rng, config });
+      const result = scheduleCycle(input, { nowMs, rng: deps.rng, config, memo });
       const before = writes;
       const out = await persist(result, nowMs);
       out.writes = writes - before;
+      if (out.writes === 0 && out.admitted.length === 0 && out.preempted.length === 0 && mirror.changeCount === changeCount) {
+        idle = { changeCount, dueMs: nextTimeRuleDueMs(input, result, nowMs, config), pending: out.pending };
+      }
       return out;
     },
     close(): void {

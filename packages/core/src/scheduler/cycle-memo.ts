@@ -1,0 +1,156 @@
+/**
+ * What one cycle may hand to the next: the snapshot of nodes, quotas and the admitted set. A
+ * cycle records what it changes and undoes it at the end (Snapshot.beginCycle/endCycle), and
+ * the next cycle applies only the inputs that changed — compared by identity, since the
+ * controller keeps parsed inputs per resourceVersion. Nodes, queues, namespace quotas or PDBs
+ * that changed rebuild the snapshot; admitted workloads that came, went or changed are
+ * forgotten and assumed one by one.
+ *
+ * Over an unchanged starting snapshot (a `generation`) it also keeps, until a time-based rule
+ * is due, what searches found: a failed admission/preemption search per (shape, state of the
+ * cycle so far), and the estimates per (state after the decisions, candidates) — so a cycle
+ * whose only news is a pending workload more does not search again.
+ *
+ * Example:
+ * ```ts
+ * const memo = new CycleMemo();
+ * scheduleCycle(input1, { nowMs, rng, config, memo });
+ * scheduleCycle(input2, { nowMs, rng, config, memo }); // reuses what input1 built
+ * ```
+ */
+import type { PreemptionPlan } from './preemption.js';
+import { Snapshot } from './snapshot.js';
+import type { CycleInput, WorkloadInput } from './types.js';
+
+const MAX_REMEMBERED = 100_000;
+
+function sameRefs<T>(a: readonly T[] | undefined, b: readonly T[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** What a failed search concluded (before any hold text). */
+export interface RememberedFailure {
+  reason: string | undefined;
+  placementFailed: boolean;
+}
+
+/** A preemption search that found victims, and what the attempts before it concluded. */
+export interface RememberedPlan extends RememberedFailure {
+  plan: PreemptionPlan;
+}
+
+export class CycleMemo {
+  /** Bumped whenever the starting snapshot changes: remembered answers of older generations are void. */
+  generation = 0;
+  private snap?: Snapshot;
+  private readonly failures = new Map<string, RememberedFailure>();
+  /** Successful preemption searches, per workload and state: the victims to take out again. */
+  private readonly plans = new Map<string, RememberedPlan>();
+  private failuresGeneration = -1;
+  private lastNowMs = -Infinity;
+  private validUntilMs = -Infinity;
+  private estimate?: { generation: number; stateKey: string; candidates: readonly WorkloadInput[]; result: Map<string, number> };
+  private inUse = false;
+  private base?: Pick<CycleInput, 'nodes' | 'queues' | 'namespaceQuotas' | 'pdbs'>;
+  /** Admitted workload id → the input assumed into the snapshot. */
+  private readonly assumed = new Map<string, WorkloadInput>();
+
+  /** A snapshot for `input`, as a fresh `new Snapshot(input)` would be; call `release` after the cycle. */
+  acquire(input: CycleInput, nowMs: number): Snapshot {
+    if (this.inUse) throw new Error('CycleMemo: a cycle is already using this memo');
+    const b = this.base;
+    if (!this.snap || !b || !sameRefs(b.nodes, input.nodes) || !sameRefs(b.queues, input.queues)
+      || !sameRefs(b.namespaceQuotas, input.namespaceQuotas)) {
+      this.generation++;
+      this.snap = new Snapshot(input);
+      this.assumed.clear();
+      for (const w of input.workloads) if (w.admitted) this.assumed.set(w.id, w);
+    } else {
+      const snap = this.snap;
+      let changed = false;
+      const seen = new Set<string>();
+      for (const w of input.workloads) {
+        if (!w.admitted) continue;
+        seen.add(w.id);
+        const old = this.assumed.get(w.id);
+        if (old === w) continue;
+        changed = true;
+        if (old) snap.forget(w.id);
+        snap.assume(w, w.admitted);
+        this.assumed.set(w.id, w);
+      }
+      for (const id of [...this.assumed.keys()]) {
+        if (seen.has(id)) continue;
+        changed = true;
+        snap.forget(id);
+        this.assumed.delete(id);
+      }
+      if (!sameRefs(b.pdbs, input.pdbs) || input.pdbs.length > 0) {
+        // Budgets count replicas, admitted or not: cheap to recompute, hard to compare.
+        snap.resetPdbs(input.pdbs, input.workloads);
+        changed = true;
+      }
+      if (changed) this.generation++;
+    }
+    if (this.failuresGeneration !== this.generation || nowMs >= this.validUntilMs || nowMs < this.lastNowMs) {
+      this.failures.clear();
+      this.plans.clear();
+      this.failuresGeneration = this.generation;
+    }
+    this.lastNowMs = nowMs;
+    this.base = { nodes: input.nodes, queues: input.queues, namespaceQuotas: input.namespaceQuotas, pdbs: input.pdbs };
+    this.inUse = true;
+    this.snap.beginCycle();
+    return this.snap;
+  }
+
+  /**
+   * Undoes the cycle's changes. `validUntilMs`: until when (time-based rules) what this cycle
+   * found stays true; undefined when the cycle threw, which drops everything instead.
+   */
+  release(snap: Snapshot, validUntilMs: number | undefined): void {
+    this.inUse = false;
+    if (snap !== this.snap) return;
+    if (validUntilMs !== undefined) {
+      snap.endCycle();
+      this.validUntilMs = validUntilMs;
+      return;
+    }
+    this.snap = undefined;
+    this.base = undefined;
+    this.failures.clear();
+    this.plans.clear();
+    this.estimate = undefined;
+    this.validUntilMs = -Infinity;
+  }
+
+  plan(key: string): RememberedPlan | undefined {
+    return this.plans.get(key);
+  }
+
+  rememberPlan(key: string, p: RememberedPlan): void {
+    if (this.plans.size >= MAX_REMEMBERED) this.plans.clear();
+    this.plans.set(key, p);
+  }
+
+  failure(key: string): RememberedFailure | undefined {
+    return this.failures.get(key);
+  }
+
+  rememberFailure(key: string, f: RememberedFailure): void {
+    if (this.failures.size >= MAX_REMEMBERED) this.failures.clear(); // bounded: a long run of changing cycles
+    this.failures.set(key, f);
+  }
+
+  /** The estimates for `candidates` from the snapshot as it is now: remembered, or `compute()`d (which consumes the snapshot). */
+  estimates(snap: Snapshot, candidates: readonly WorkloadInput[], compute: () => Map<string, number>): Map<string, number> {
+    const stateKey = snap.stateKey();
+    const e = this.estimate;
+    if (e && e.generation === this.generation && e.stateKey === stateKey && sameRefs(e.candidates, candidates)) return e.result;
+    const result = compute();
+    this.estimate = { generation: this.generation, stateKey, candidates, result };
+    return result;
+  }
+}
