@@ -25,7 +25,8 @@
  * - `kill9()`: SIGKILL, as a crash would; the data dir stays for `restart()`.
  * - `restart()`: starts again on the same data dir, QM_HOME and port (so URLs stay valid);
  *   `url` and `token` are refreshed.
- * - `cleanup()`: stops the server and deletes the temp dirs this helper created.
+ * - `cleanup()`: stops the server, kills any training worker or serving replica it left, and
+ *   deletes the temp dirs this helper created.
  * - `logs()`: everything the server wrote to stderr (set QM_TEST_SERVER_LOGS=1 to also stream it).
  * Servers still running when the test process exits are SIGKILLed.
  */
@@ -191,6 +192,8 @@ export async function startTestPlatform(opts: StartPlatformOptions = {}): Promis
       // Training workers outlive the server by design (a restarted platform re-adopts them);
       // a finished test must not leave any behind.
       killWorkerGroups(dataDir);
+      // Serving replicas stop with the server, but not after a kill9: kill whatever is recorded.
+      killServingReplicaGroups(dataDir);
       for (const dir of ownDirs) rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -213,6 +216,25 @@ export function killWorkerGroups(dataDir: string): void {
     }
   };
   walk(join(dataDir, 'training'));
+}
+
+/** SIGKILLs the process group of every serving replica recorded under `dataDir/serving` (replica.json with a pid). */
+export function killServingReplicaGroups(dataDir: string): void {
+  const walk = (dir: string): void => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === 'replica.json') {
+        try {
+          const state = JSON.parse(readFileSync(path, 'utf8')) as { pid?: number };
+          if (state.pid) try { process.kill(-state.pid, 'SIGKILL'); } catch { /* already gone */ }
+        } catch { /* torn or unreadable: nothing to kill */ }
+      }
+    }
+  };
+  walk(join(dataDir, 'serving'));
 }
 
 /** Resolves with the URL and config path from the ready line; rejects on exit or timeout with the server's stderr. */

@@ -2,6 +2,7 @@ export * from './ports/index.js';
 export * from './selectors/index.js';
 export * from './controllers/scheduling/index.js';
 export * from './controllers/training/index.js';
+export * from './controllers/serving/index.js';
 export * from './controllers/cost/index.js';
 export * from './controllers/budgets/index.js';
 export * from './controllers/autoscaling/index.js';

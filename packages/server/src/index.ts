@@ -22,3 +22,5 @@ export { createGpuSampler, parseGpuUtilization, NVIDIA_SMI_ARGS } from './gpu-sa
 export type { CommandRunner, GpuReading, GpuSampleResult, GpuSampler, GpuSamplerOptions } from './gpu-sampler.js';
 export { startIdleGpuLoop, DEFAULT_GPU_SAMPLE_INTERVAL_MS } from './idle-gpu-loop.js';
 export type { IdleGpuLoop, IdleGpuLoopOptions } from './idle-gpu-loop.js';
+export { startServingRuntime } from './serving-runtime.js';
+export type { ServingRuntime, ServingReplicaUsage, ServingRuntimeOptions } from './serving-runtime.js';

@@ -76,3 +76,10 @@ test('main: a bad flag exits 2 naming it', async () => {
   assert.equal(code, 2);
   assert.match(output().stderr, /--port must be an integer/);
 });
+
+test('main: a bad --gateway-port exits 2 naming it', async () => {
+  const { child, output } = startMain(['--gateway-port', '70000'], {});
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(output().stderr, /--gateway-port must be an integer from 0 to 65535/);
+});

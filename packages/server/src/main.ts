@@ -11,6 +11,7 @@ import { startPlatform } from './platform.js';
 const USAGE = `usage: node packages/server/dist/main.js [flags]
   --data-dir DIR       where qm.db lives (default $QM_HOME/data)
   --port N             port to listen on (default 7070; 0 = any free port)
+  --gateway-port N     serving gateway port (default 0 = any free port; the URL is logged)
   --host H             address to listen on (default 127.0.0.1)
   --virtual-gpus N     add N virtual GPUs to the host node (default 0)
   --qm-home DIR        CLI config directory (default $QM_HOME or ~/.qm)
@@ -22,6 +23,7 @@ interface Flags {
   dataDir: string;
   qmHome: string;
   port: number;
+  gatewayPort: number;
   host: string;
   virtualGpus: number;
   logLevel: string;
@@ -36,6 +38,7 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
     options: {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
+      'gateway-port': { type: 'string' },
       host: { type: 'string' },
       'virtual-gpus': { type: 'string' },
       'qm-home': { type: 'string' },
@@ -51,6 +54,7 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
     qmHome,
     dataDir: resolve(values['data-dir'] ?? join(qmHome, 'data')),
     port: intFlag('port', values.port, 7070, 65535),
+    gatewayPort: intFlag('gateway-port', values['gateway-port'], 0, 65535),
     host: values.host ?? '127.0.0.1',
     virtualGpus: intFlag('virtual-gpus', values['virtual-gpus'], 0, 1024),
     logLevel,
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
   let started;
   try {
     started = await startPlatform({
-      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host,
+      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host, gatewayPort: flags.gatewayPort,
       virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,
       ...(process.env.QM_GIT_COMMIT ? { gitCommit: process.env.QM_GIT_COMMIT } : {}),
     });

@@ -22,6 +22,7 @@ import { budgetAdmission } from './budget-admission.js';
 import { startBudgetLoop } from './budget-loop.js';
 import { startCostLoop } from './cost-loop.js';
 import { registerCostReportRoute } from './cost-report-route.js';
+import { startServingRuntime, type ServingRuntime } from './serving-runtime.js';
 import { startIdleGpuLoop } from './idle-gpu-loop.js';
 
 export interface PlatformOptions {
@@ -46,6 +47,8 @@ export interface PlatformOptions {
   scheduler?: Pick<SchedulerLoopOptions, 'resyncIntervalMs' | 'config'>;
   /** Cost metering and budget periods (default 15 s each; env QM_COST_INTERVAL_SECONDS sets both). */
   cost?: { intervalMs?: number; budgetIntervalMs?: number };
+  /** The serving gateway's port (`--gateway-port`; default 0 = a free port, printed in the logs). */
+  gatewayPort?: number;
 }
 
 export interface Platform {
@@ -64,6 +67,8 @@ export interface Platform {
   recorder: EventRecorder;
   /** The live scheduler: `kick()` asks for a pass, `settled()` waits for one. */
   scheduler: SchedulerLoop;
+  /** ModelDeployment replicas and the gateway (`serving.gatewayUrl`, `serving.gateway.stats()`, `serving.replicaUsage()`). */
+  serving: ServingRuntime;
   /** Stops loops, the HTTP server (ending watches) and then the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -134,6 +139,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const training = await startTrainingRuntime({ store, clock, recorder, dataDir, ...(logger ? { logger } : {}) });
     loops.push(training);
     trainingLogs = training.logSource;
+    const serving = await startServingRuntime({
+      store, clock, recorder, dataDir, registry: metrics.registry, gatewayPort: options.gatewayPort ?? 0, gatewayHost: options.host ?? '127.0.0.1',
+      ...(logger ? { logger } : {}),
+    });
+    loops.push(serving);
     const costIntervalMs = options.cost?.intervalMs ?? envSeconds('QM_COST_INTERVAL_SECONDS');
     loops.push(await startCostLoop({ store, clock, registry: metrics.registry, ...(logger ? { logger } : {}), ...(costIntervalMs ? { intervalMs: costIntervalMs } : {}) }));
     const budgetIntervalMs = options.cost?.budgetIntervalMs ?? costIntervalMs;
@@ -151,9 +161,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const clientUrl = `http://${urlHost(clientHost(host))}:${port}`;
     const admin = await ensureAdminConfig({ tokens: store, configPath, serverUrl: clientUrl, nowMs: clock.now(), logger });
     ready = true;
-    logger?.info({ url, dataDir, node: node.metadata.name }, 'platform ready');
+    logger?.info({ url, gatewayUrl: serving.gatewayUrl, dataDir, node: node.metadata.name }, 'platform ready');
     return {
-      url, clientUrl, dataDir, configPath, node, app, store, recorder, scheduler, close,
+      url, clientUrl, dataDir, configPath, node, app, store, recorder, scheduler, serving, close,
       adminTokenMinted: admin.minted, adminToken: admin.token,
     };
   } catch (err) {

@@ -41,6 +41,8 @@ export const ModelDeploymentSpecSchema = Closed({
   readinessProbe: Type.Optional(ProbeSchema),
   livenessProbe: Type.Optional(ProbeSchema),
   strategy: Type.Optional(Closed({ rollingUpdate: Type.Optional(RollingUpdateSchema) })),
+  /** As a Kubernetes Deployment's: a rollout with no progress for this long gets Progressing=False (ProgressDeadlineExceeded). Default 600. */
+  progressDeadlineSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
   simulation: Type.Optional(ServingSimulationSchema),
 }, { $id: 'ModelDeploymentSpec' });
 export type ModelDeploymentSpec = Static<typeof ModelDeploymentSpecSchema>;

@@ -13,8 +13,8 @@
 import { NODE_LABELS, type ApiObject, type Taint } from '@qm/api';
 import { CPU, GPU, MEMORY, MIG_PREFIX, toAmount, toResources, type Resources } from '../../resources/index.js';
 import { labelSelectorFromObject } from '../../selectors/index.js';
-import type { AdmittedState, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 import { isStoppedByPlatform } from '../cost/idle-gpus.js';
+import type { AdmittedState, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 
 export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
 
@@ -252,13 +252,22 @@ export function replicaId(ns: string, name: string, index: number): string {
   return `ModelDeployment/${ns}/${name}#${String(index).padStart(5, '0')}`;
 }
 
-/** ModelDeployment → one one-pod workload per replica. */
+/**
+ * How many replica slots a ModelDeployment has: spec.replicas plus the extra slots the serving
+ * controller asks for during a rolling update or while surplus replicas stop (status.surgeReplicas).
+ */
+export function modelDeploymentSlotCount(obj: ApiObject): number {
+  const surge = Number((obj.status as Record<string, any> | undefined)?.surgeReplicas ?? 0);
+  return Number((obj.spec as Record<string, any> | undefined)?.replicas ?? 1) + (Number.isInteger(surge) && surge > 0 ? surge : 0);
+}
+
+/** ModelDeployment → one one-pod workload per replica slot. */
 export function parseModelDeployment(obj: ApiObject, routing: Routing): WorkloadInput[] {
   if (obj.metadata.deletionTimestamp) return [];
   const spec = (obj.spec ?? {}) as Record<string, any>;
   const status = (obj.status ?? {}) as Record<string, any>;
   const ns = obj.metadata.namespace ?? '';
-  const replicas = Number(spec.replicas ?? 1);
+  const replicas = modelDeploymentSlotCount(obj);
   const request = withDefaults(toResources(spec.resources, `modeldeployments/${ns}/${obj.metadata.name}.spec.resources`), routing.limitDefaults.get(ns));
   const common = commonOf(obj, routing);
   const placements = new Map<number, Record<string, any>>();

@@ -9,6 +9,7 @@
  */
 import type { ApiObject, Condition } from '@qm/api';
 import { GPU, formatResources } from '../../resources/index.js';
+import { modelDeploymentSlotCount } from './parse-objects.js';
 import type { AdmissionDecision, PendingDecision, PreemptionDecision, QueueReport } from '../../scheduler/types.js';
 
 type Status = Record<string, any>;
@@ -88,7 +89,7 @@ export interface ReplicaChanges {
 /** One ModelDeployment's status after a pass: placements kept, removed and added; pending count and reason. */
 export function deploymentStatus(obj: ApiObject, changes: ReplicaChanges, nowIso: string): Status {
   const status: Status = { ...(obj.status ?? {}) };
-  const replicas = Number((obj.spec as any)?.replicas ?? 1);
+  const replicas = modelDeploymentSlotCount(obj);
   const gone = new Set(changes.preempted.map((p) => p.victim.key.replica));
   const placements: Array<Record<string, any>> = ((status.replicaPlacements ?? []) as Array<Record<string, any>>)
     .filter((p) => p.index < replicas && !gone.has(p.index));
