@@ -83,3 +83,12 @@ test('main: a bad --gateway-port exits 2 naming it', async () => {
   assert.equal(code, 2);
   assert.match(output().stderr, /--gateway-port must be an integer from 0 to 65535/);
 });
+
+test('main: a bad --hpa-sync-period exits 2 naming it', async () => {
+  for (const bad of ['0s', 'soon', '-5']) {
+    const { child, output } = startMain([`--hpa-sync-period=${bad}`], {});
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2, bad);
+    assert.match(output().stderr, /--hpa-sync-period must be a positive duration/, bad);
+  }
+});

@@ -6,12 +6,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
+import { parseDurationSeconds } from '@qm/api';
+import { DEFAULT_HPA_SYNC_PERIOD_MS } from './hpa-loop.js';
 import { startPlatform } from './platform.js';
 
 const USAGE = `usage: node packages/server/dist/main.js [flags]
   --data-dir DIR       where qm.db lives (default $QM_HOME/data)
   --port N             port to listen on (default 7070; 0 = any free port)
   --gateway-port N     serving gateway port (default 0 = any free port; the URL is logged)
+  --hpa-sync-period D  how often HorizontalPodAutoscalers are evaluated: 15s, 1m, … (default 15s, as Kubernetes)
   --host H             address to listen on (default 127.0.0.1)
   --virtual-gpus N     add N virtual GPUs to the host node (default 0)
   --qm-home DIR        CLI config directory (default $QM_HOME or ~/.qm)
@@ -24,6 +27,7 @@ interface Flags {
   qmHome: string;
   port: number;
   gatewayPort: number;
+  hpaSyncPeriodMs: number;
   host: string;
   virtualGpus: number;
   logLevel: string;
@@ -39,6 +43,7 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       'gateway-port': { type: 'string' },
+      'hpa-sync-period': { type: 'string' },
       host: { type: 'string' },
       'virtual-gpus': { type: 'string' },
       'qm-home': { type: 'string' },
@@ -55,10 +60,23 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
     dataDir: resolve(values['data-dir'] ?? join(qmHome, 'data')),
     port: intFlag('port', values.port, 7070, 65535),
     gatewayPort: intFlag('gateway-port', values['gateway-port'], 0, 65535),
+    hpaSyncPeriodMs: durationFlag('hpa-sync-period', values['hpa-sync-period'], DEFAULT_HPA_SYNC_PERIOD_MS),
     host: values.host ?? '127.0.0.1',
     virtualGpus: intFlag('virtual-gpus', values['virtual-gpus'], 0, 1024),
     logLevel,
   };
+}
+
+function durationFlag(name: string, raw: string | undefined, fallbackMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  let seconds: number;
+  try {
+    seconds = parseDurationSeconds(/^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw);
+  } catch {
+    seconds = NaN;
+  }
+  if (!(seconds > 0)) throw new Error(`--${name} must be a positive duration such as 15s, 1m or 2.5 (seconds); got "${raw}"`);
+  return seconds * 1000;
 }
 
 function intFlag(name: string, raw: string | undefined, fallback: number, max: number): number {
@@ -114,7 +132,7 @@ async function main(): Promise<void> {
   let started;
   try {
     started = await startPlatform({
-      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host, gatewayPort: flags.gatewayPort,
+      dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host, gatewayPort: flags.gatewayPort, hpaSyncPeriodMs: flags.hpaSyncPeriodMs,
       virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,
       ...(process.env.QM_GIT_COMMIT ? { gitCommit: process.env.QM_GIT_COMMIT } : {}),
     });

@@ -22,6 +22,7 @@ import { budgetAdmission } from './budget-admission.js';
 import { startBudgetLoop } from './budget-loop.js';
 import { startCostLoop } from './cost-loop.js';
 import { registerCostReportRoute } from './cost-report-route.js';
+import { startHpaLoop } from './hpa-loop.js';
 import { startServingRuntime, type ServingRuntime } from './serving-runtime.js';
 import { startIdleGpuLoop } from './idle-gpu-loop.js';
 
@@ -49,6 +50,8 @@ export interface PlatformOptions {
   cost?: { intervalMs?: number; budgetIntervalMs?: number };
   /** The serving gateway's port (`--gateway-port`; default 0 = a free port, printed in the logs). */
   gatewayPort?: number;
+  /** How often HorizontalPodAutoscalers are evaluated (`--hpa-sync-period`; default 15 s, as Kubernetes). */
+  hpaSyncPeriodMs?: number;
 }
 
 export interface Platform {
@@ -144,6 +147,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(logger ? { logger } : {}),
     });
     loops.push(serving);
+    // The HPA reads replicas and their cpu from the serving runtime and request rates from its gateway.
+    loops.push(await startHpaLoop({
+      store, clock, recorder, source: serving,
+      ...(options.hpaSyncPeriodMs ? { syncPeriodMs: options.hpaSyncPeriodMs } : {}), ...(logger ? { logger } : {}),
+    }));
     const costIntervalMs = options.cost?.intervalMs ?? envSeconds('QM_COST_INTERVAL_SECONDS');
     loops.push(await startCostLoop({ store, clock, registry: metrics.registry, ...(logger ? { logger } : {}), ...(costIntervalMs ? { intervalMs: costIntervalMs } : {}) }));
     const budgetIntervalMs = options.cost?.budgetIntervalMs ?? costIntervalMs;

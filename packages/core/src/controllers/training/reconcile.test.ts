@@ -357,6 +357,7 @@ const cases: Case[] = [
       assert.deepEqual(d.actions, []);
       assert.equal(d.status?.phase, 'Running');
       assert.equal(d.status?.attempts[0].index, 0);
+      assert.deepEqual(d.events.map((e) => e.reason), ['Started'], 'the start event lost with the failed write is said once, now');
     },
   },
   {

@@ -207,6 +207,15 @@ function whileLive(ctx: Ctx, observed: ObservedAttempt, phase: string): void {
       ctx.status.phase = 'Running';
       ctx.status.startTime = isoTime(observed.startedAtMs);
       syncWorkers(ctx, observed.workers);
+      // The start's event was lost with its status write; say it now, once, with the adoption.
+      const how = observed.resumeFrom ? `resuming from step ${observed.resumeFrom.step} (${observed.resumeFrom.path})` : 'from scratch';
+      ctx.status.conditions = setCondition(ctx.status.conditions, {
+        type: 'Running', status: 'True', reason: 'Started', message: `attempt ${observed.attempt} started ${how}`,
+      }, ctx.input.nowMs);
+      ctx.events.push({
+        type: 'Normal', reason: observed.resumeFrom ? 'Resumed' : 'Started',
+        message: `attempt ${observed.attempt}: ${observed.workers.length} worker(s) on ${[...new Set(observed.workers.map((w) => w.node))].join(', ')}, ${how}`,
+      });
       return;
     }
     // The scheduler took the GPUs back (phase Pending, or already re-admitted elsewhere).
