@@ -143,7 +143,7 @@ export const upCommand: CommandModule = {
       .option('--host <host>', 'address to listen on (default 127.0.0.1)')
       .option('--virtual-gpus <n>', 'pretend this machine has N GPUs (to try scheduling without GPUs)')
       .option('--log-level <level>', 'server log level (debug, info, warn, error)')
-      .option('--demo', `after start, apply examples/cluster/ and examples/training/ and show jobs moving through their phases (without GPUs: ${DEMO_VIRTUAL_GPUS} virtual ones)`)
+      .option('--demo', `after start, apply examples/cluster/, examples/training/ and examples/serving/ and show jobs moving through their phases (without GPUs: ${DEMO_VIRTUAL_GPUS} virtual ones)`)
       .addHelpText('after', '\nExamples:\n  qm up\n  qm up --virtual-gpus 8 --demo')
       .action(async (opts: UpOptions) => {
         ctx.fail(await runUp(ctx, opts));
