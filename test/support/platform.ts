@@ -199,42 +199,38 @@ export async function startTestPlatform(opts: StartPlatformOptions = {}): Promis
   };
 }
 
-/** SIGKILLs the process group of every worker the local executor recorded under `dataDir/training`. */
-export function killWorkerGroups(dataDir: string): void {
+/** Every pid recorded in a file named `fileName` under `root` (read by `pidsOf`), recursively. */
+function recordedPids(root: string, fileName: string, pidsOf: (state: any) => Array<number | undefined>): number[] {
+  const pids: number[] = [];
   const walk = (dir: string): void => {
     let entries;
     try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name === 'attempt.json') {
+      else if (entry.name === fileName) {
         try {
-          const state = JSON.parse(readFileSync(path, 'utf8')) as { workers?: Array<{ pid?: number }> };
-          for (const w of state.workers ?? []) if (w.pid) try { process.kill(-w.pid, 'SIGKILL'); } catch { /* already gone */ }
+          for (const pid of pidsOf(JSON.parse(readFileSync(path, 'utf8')))) if (pid) pids.push(pid);
         } catch { /* torn or unreadable: nothing to kill */ }
       }
     }
   };
-  walk(join(dataDir, 'training'));
+  walk(root);
+  return pids;
+}
+
+function killGroups(pids: number[]): void {
+  for (const pid of pids) try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+}
+
+/** SIGKILLs the process group of every worker the local executor recorded under `dataDir/training`. */
+export function killWorkerGroups(dataDir: string): void {
+  killGroups(recordedPids(join(dataDir, 'training'), 'attempt.json', (s: { workers?: Array<{ pid?: number }> }) => (s.workers ?? []).map((w) => w.pid)));
 }
 
 /** SIGKILLs the process group of every serving replica recorded under `dataDir/serving` (replica.json with a pid). */
 export function killServingReplicaGroups(dataDir: string): void {
-  const walk = (dir: string): void => {
-    let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name === 'replica.json') {
-        try {
-          const state = JSON.parse(readFileSync(path, 'utf8')) as { pid?: number };
-          if (state.pid) try { process.kill(-state.pid, 'SIGKILL'); } catch { /* already gone */ }
-        } catch { /* torn or unreadable: nothing to kill */ }
-      }
-    }
-  };
-  walk(join(dataDir, 'serving'));
+  killGroups(recordedPids(join(dataDir, 'serving'), 'replica.json', (s: { pid?: number }) => [s.pid]));
 }
 
 /** Resolves with the URL and config path from the ready line; rejects on exit or timeout with the server's stderr. */
