@@ -25,7 +25,7 @@ export function cycleInputFrom(objects: ApiObject[]): CycleInput {
     const obj = { ...o, metadata: { creationTimestamp: new Date(T0 + rv * 1000).toISOString(), ...o.metadata, resourceVersion: String(rv++) } };
     byKind.set(obj.kind, [...(byKind.get(obj.kind) ?? []), obj]);
   }
-  const fake = { list: (kind: string) => byKind.get(kind) ?? [], versions: new Map<string, number>() } as unknown as Mirror;
+  const fake = { list: (kind: string) => byKind.get(kind) ?? [], values: (kind: string) => byKind.get(kind) ?? [], versions: new Map<string, number>() } as unknown as Mirror;
   return new InputBuilder().build(fake);
 }
 

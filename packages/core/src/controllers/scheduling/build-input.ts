@@ -12,6 +12,8 @@ import {
 } from './parse-objects.js';
 
 interface Cached<T> { rv: string; gen: number; value: T }
+/** A parse cached against the object itself (and, for workloads, the routing generation it used). */
+interface ByObject<T> { gen: number; value: T }
 
 function problemWorkload(obj: ApiObject, message: string): WorkloadInput {
   const ns = obj.metadata.namespace ?? '';
@@ -27,8 +29,8 @@ export class InputBuilder {
   private routing?: Routing;
   private routingKey = '';
   private generation = 0;
-  private readonly nodeCache = new Map<string, Cached<NodeInput | undefined>>();
-  private readonly workloadCache = new Map<string, Cached<WorkloadInput[]>>();
+  private readonly nodeCache = new WeakMap<ApiObject, ByObject<NodeInput | undefined>>();
+  private readonly workloadCache = new WeakMap<ApiObject, ByObject<WorkloadInput[]>>();
   private readonly queueCache = new Map<string, Cached<QueueInput | undefined>>();
 
   private versionsKey = '';
@@ -130,31 +132,25 @@ export class InputBuilder {
 
   build(mirror: Mirror): CycleInput {
     const routing = this.routingOf(mirror);
+    // Parsed inputs are cached by object identity: the mirror keeps an unchanged object as the same
+    // reference, so a pass over a large cluster builds no keys and parses only what changed.
     const nodes: NodeInput[] = [];
-    const seenNodes = new Set<string>();
-    for (const obj of mirror.list('Node')) {
-      const rv = obj.metadata.resourceVersion ?? '';
-      seenNodes.add(obj.metadata.name);
-      let c = this.nodeCache.get(obj.metadata.name);
-      if (!c || c.rv !== rv) {
+    for (const obj of mirror.values('Node')) {
+      let c = this.nodeCache.get(obj);
+      if (!c) {
         let value: NodeInput | undefined;
         try { value = parseNode(obj); } catch (err) { if (!isQmError(err)) throw err; }
-        c = { rv, gen: 0, value };
-        this.nodeCache.set(obj.metadata.name, c);
+        c = { gen: 0, value };
+        this.nodeCache.set(obj, c);
       }
       if (c.value) nodes.push(c.value);
     }
-    for (const k of this.nodeCache.keys()) if (!seenNodes.has(k)) this.nodeCache.delete(k);
 
     const workloads: WorkloadInput[] = [];
-    const seen = new Set<string>();
     for (const kind of ['TrainingJob', 'ModelDeployment']) {
-      for (const obj of mirror.list(kind)) {
-        const key = `${kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
-        seen.add(key);
-        const rv = obj.metadata.resourceVersion ?? '';
-        let c = this.workloadCache.get(key);
-        if (!c || c.rv !== rv || c.gen !== routing.generation) {
+      for (const obj of mirror.values(kind)) {
+        let c = this.workloadCache.get(obj);
+        if (!c || c.gen !== routing.generation) {
           let value: WorkloadInput[];
           try {
             value = kind === 'TrainingJob' ? parseTrainingJob(obj, routing) : parseModelDeployment(obj, routing);
@@ -162,13 +158,12 @@ export class InputBuilder {
             if (!isQmError(err)) throw err;
             value = [problemWorkload(obj, `invalid spec: ${err.message}`)];
           }
-          c = { rv, gen: routing.generation, value };
-          this.workloadCache.set(key, c);
+          c = { gen: routing.generation, value };
+          this.workloadCache.set(obj, c);
         }
         for (const w of c.value) workloads.push(w);
       }
     }
-    for (const k of this.workloadCache.keys()) if (!seen.has(k)) this.workloadCache.delete(k);
 
     // Cached by resourceVersion too: unchanged inputs keep their identity, so a CycleMemo can reuse its snapshot.
     const namespaceQuotas = this.parsedList(mirror, 'ResourceQuota', this.quotaCache, parseResourceQuota);

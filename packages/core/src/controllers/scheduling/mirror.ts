@@ -49,6 +49,11 @@ export class Mirror {
     return [...(this.byKind.get(kind)?.values() ?? [])];
   }
 
+  /** The objects of a kind without copying them into an array (a pass reads every one). */
+  values(kind: string): Iterable<ApiObject> {
+    return this.byKind.get(kind)?.values() ?? [];
+  }
+
   get(kind: string, namespace: string | undefined, name: string): ApiObject | undefined {
     return this.byKind.get(kind)?.get(`${namespace ?? ''}/${name}`);
   }
