@@ -71,6 +71,9 @@ test('qm simulate: per-job and per-team cost, spot/on-demand split, idle and nod
   assert.equal(m.preemptions, 2);
   const sweep = rows.get('team-b/sweep');
   assert.deepEqual([sweep.preemptions, sweep.lostWorkSeconds], [2, 600 + 1200]);
+  // The 1800 s lost were on spot, at the sweep's rate then: 0.5 h × 7.613852.
+  assert.equal(cents(sweep.lostUSD), cents(0.5 * spotPodHour));
+  assert.equal(rows.get('team-a/train-a').lostUSD, 0, 'never preempted, nothing lost');
 });
 
 test('qm simulate: the budget fires 100 % forecast at 10800 and 80 % actual when spend reaches $24, once each, then blocks team-b only', async () => {

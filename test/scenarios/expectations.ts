@@ -43,6 +43,8 @@ export interface WorkloadExpect {
   preemptions?: NumberExpect;
   restarts?: NumberExpect;
   lostWorkSeconds?: NumberExpect;
+  /** TrainingJob: USD spent on work later lost (report `lostUSD`). */
+  lostUSD?: NumberExpect;
   nodes?: string[];
   gpus?: NumberExpect;
   /** A ModelDeployment's traffic summary (report `serving`: requests, servedRequests, refusedRequests, slowRequests, maxLatencyMs, replicas, peakReplicas). */
@@ -77,7 +79,7 @@ export interface ScenarioExpect {
 
 const TOP_KEYS = ['endTime', 'workloads', 'events', 'queues', 'metrics', 'status'];
 const WORKLOAD_KEYS = ['phase', 'queue', 'priority', 'submittedAt', 'admittedAt', 'startedAt', 'finishedAt',
-  'preemptions', 'restarts', 'lostWorkSeconds', 'nodes', 'gpus', 'serving'];
+  'preemptions', 'restarts', 'lostWorkSeconds', 'lostUSD', 'nodes', 'gpus', 'serving'];
 const EVENT_KEYS = ['reason', 'object', 'objectContains', 't', 'messageContains', 'count'];
 const STATUS_KEYS = ['phase', 'pendingReasonContains', 'queuePosition', 'estimatedStartAt'];
 

@@ -6,8 +6,8 @@ import { MemoryStore } from '@qm/store';
 import type { Recorder } from '@qm/core';
 import { budgetAdmission } from './budget-admission.js';
 import { evaluateAll } from './budget-loop.js';
-import { startCostLoop, shouldWrite, type CostLoop } from './cost-loop.js';
-import { registerCostReportRoute } from './cost-report-route.js';
+import { gatewayRequestCounter, startCostLoop, shouldWrite, type CostLoop } from './cost-loop.js';
+import { costReportDocument, registerCostReportRoute } from './cost-report-route.js';
 import { startTestServer, QM, type TestServer } from './test-support.js';
 
 const H = 3_600_000;
@@ -207,4 +207,56 @@ test('ModelDeployment: cost accrues from the placed replicas since status.cost.a
   const second = (await store.get('ModelDeployment', 'team-a', 'chat'))!.status!.cost;
   near(second.usd, 3 * GPU_HOUR, 'three replica-hours');
   near(second.gpuHours, 3, 'gpuHours');
+});
+
+test('gatewayRequestCounter: never decreases as replicas come, go and rejoin', () => {
+  let replicas: Array<{ id: string; requestsTotal: number }> | undefined;
+  const count = gatewayRequestCounter(() => (replicas ? { replicas } : undefined));
+  const steps: Array<[string, typeof replicas, number]> = [
+    ['unknown deployment', undefined, 0],
+    ['two replicas', [{ id: 'r0', requestsTotal: 10 }, { id: 'r1', requestsTotal: 5 }], 15],
+    ['both grow', [{ id: 'r0', requestsTotal: 12 }, { id: 'r1', requestsTotal: 9 }], 21],
+    ['r1 leaves: its count is kept', [{ id: 'r0', requestsTotal: 20 }], 29],
+    ['r1 rejoins from 0', [{ id: 'r0', requestsTotal: 20 }, { id: 'r1', requestsTotal: 3 }], 32],
+    ['the gateway forgets the deployment', undefined, 32],
+  ];
+  for (const [name, now, want] of steps) {
+    replicas = now;
+    assert.equal(count('team-a', 'chat'), want, name);
+  }
+});
+
+test('ModelDeployment with gateway counts: status.cost.requests accrues, usdPer1kRequests = usd × 1000 / requests, shown by job', async () => {
+  const s = new MemoryStore(clock);
+  let served = 0;
+  const l = await startCostLoop({ store: s, clock, intervalMs: 3_600_000, requestCounts: (ns, name) => (ns === 'team-a' && name === 'chat' ? served : 0) });
+  try {
+    await s.create(node);
+    await s.create(pool);
+    const md = await s.create({
+      apiVersion: API, kind: 'ModelDeployment', metadata: { name: 'chat', namespace: 'team-a' },
+      spec: { command: ['serve'], replicas: 1, resources: { 'nvidia.com/gpu': '1' } },
+    });
+    await s.update({ ...md, status: { replicaPlacements: [{ index: 0, node: 'gpu-1', gpus: [3], admittedAt: iso(clock.t - H) }] } }, { subresource: 'status' });
+    served = 20_000;
+    await l.tick();
+    const get = async () => (await s.get('ModelDeployment', 'team-a', 'chat'))!.status!.cost;
+    let c = await get();
+    assert.equal(c.requests, 20_000);
+    near(c.usdPer1kRequests, GPU_HOUR * 1000 / 20_000, 'one replica-hour over 20k requests');
+    clock.t += H;
+    served = 50_000;
+    await l.tick();
+    c = await get();
+    assert.equal(c.requests, 50_000, 'only what the gateway counted since the last write is added');
+    near(c.usdPer1kRequests, 2 * GPU_HOUR * 1000 / 50_000, 'two replica-hours over 50k requests');
+    const doc = await costReportDocument(s, clock.t, { by: 'job', since: '3h' });
+    const row = (doc.rows as Array<Record<string, unknown>>).find((r) => r.key === 'team-a/ModelDeployment/chat')!;
+    assert.equal(row.usdPer1kRequests, c.usdPer1kRequests);
+    const byNs = await costReportDocument(s, clock.t, { by: 'namespace', since: '3h' });
+    assert.ok((byNs.rows as Array<Record<string, unknown>>).every((r) => r.usdPer1kRequests === undefined), 'only by job');
+  } finally {
+    await l.stop();
+    await s.close();
+  }
 });

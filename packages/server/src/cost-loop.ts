@@ -9,7 +9,8 @@
  *   nothing. `lostUSD` is each attempt's cost × lostWorkSeconds / its run time.
  * - ModelDeployment: replicas leave no history in the object, so cost is accrued: each tick adds
  *   the placed replicas' cost since `status.cost.accruedAt` (kept in the status, so a restart
- *   resumes where the last write left off).
+ *   resumes where the last write left off). With `requestCounts` (the serving gateway's counts),
+ *   `requests` accrues the same way and `usdPer1kRequests` = usd × 1000 / requests.
  *
  * A status is written only when USD or GPU-hours moved by a cent / a hundredth of an hour, the
  * phase changed, or the workload no longer runs and its stored numbers are not the final ones.
@@ -27,7 +28,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import { isQmError, type ApiObject } from '@qm/api';
 import {
-  attemptWindows, costOwnerOf, costStatusOf, deploymentIntervals, podIntervalCost, roundCost, trainingJobIntervals, workloadCost,
+  attemptWindows, costOwnerOf, costStatusOf, deploymentIntervals, podIntervalCost, roundCost, trainingJobIntervals, usdPer1kRequests, workloadCost,
   type Clock, type Store, type WatchHandle, type WorkloadCost,
 } from '@qm/core';
 import { loadClusterPrices, type ClusterPrices } from './cost-prices.js';
@@ -44,6 +45,11 @@ export interface CostLoopOptions {
   registry?: Registry;
   /** How often to meter (default 15 s). */
   intervalMs?: number;
+  /**
+   * Requests the serving gateway has sent to `namespace/name`'s replicas since it started, never
+   * decreasing (see gatewayRequestCounter). Absent: ModelDeployments get no request figures.
+   */
+  requestCounts?: (namespace: string, name: string) => number;
 }
 
 export interface CostLoop extends PlatformLoop {
@@ -62,6 +68,8 @@ export async function startCostLoop(opts: CostLoopOptions): Promise<CostLoop> {
   const metrics = opts.registry ? costMetrics(opts.registry) : undefined;
   /** kind/ns/name → what was last written (phase) and counted in the metrics. */
   const seen = new Map<string, Seen>();
+  /** kind/ns/name → the gateway count already in the stored status.cost.requests (0 after a restart: the gateway's count restarts too). */
+  const requestBase = new Map<string, number>();
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
@@ -87,9 +95,12 @@ export async function startCostLoop(opts: CostLoopOptions): Promise<CostLoop> {
     let obj = listed;
     for (let attempt = 0; attempt < 4; attempt++) {
       const now = opts.clock.now();
-      const next = obj.kind === 'TrainingJob' ? trainingCost(obj, prices, now) : deploymentCost(obj, prices, now);
-      if (!next) return;
       const key = `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+      const requests = obj.kind === 'ModelDeployment' && opts.requestCounts
+        ? { count: opts.requestCounts(obj.metadata.namespace ?? '', obj.metadata.name), base: requestBase.get(key) ?? 0 }
+        : undefined;
+      const next = obj.kind === 'TrainingJob' ? trainingCost(obj, prices, now) : deploymentCost(obj, prices, now, requests);
+      if (!next) return;
       const phase = phaseOf(obj);
       const prev = seen.get(key);
       count(obj, prev, next.status);
@@ -101,6 +112,7 @@ export async function startCostLoop(opts: CostLoopOptions): Promise<CostLoop> {
       try {
         await opts.store.update({ ...obj, metadata: { ...metadata, resourceVersion }, status: { ...obj.status, cost: next.status } }, { subresource: 'status' });
         seen.set(key, { phase, usd: num(next.status.usd), gpuHours: num(next.status.gpuHours) });
+        if (requests) requestBase.set(key, requests.count);
         return;
       } catch (err) {
         if (!isQmError(err, 'Conflict')) throw err;
@@ -156,6 +168,8 @@ export async function startCostLoop(opts: CostLoopOptions): Promise<CostLoop> {
     const key = `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
     if (event.type === 'DELETED') {
       phases.delete(key);
+      // A deployment created again under this name starts from the gateway's count as it is then.
+      if (opts.requestCounts && obj.kind === 'ModelDeployment') requestBase.set(key, opts.requestCounts(obj.metadata.namespace ?? '', obj.metadata.name));
       return;
     }
     const phase = phaseOf(obj);
@@ -197,7 +211,13 @@ function trainingCost(job: ApiObject, prices: ClusterPrices, nowMs: number): Nex
   return { status: costStatusOf(cost), final: !open };
 }
 
-function deploymentCost(md: ApiObject, prices: ClusterPrices, nowMs: number): NextCost | undefined {
+/** The gateway's count for a deployment now, and the part of it already in status.cost.requests. */
+interface RequestCount {
+  count: number;
+  base: number;
+}
+
+function deploymentCost(md: ApiObject, prices: ClusterPrices, nowMs: number, requests?: RequestCount): NextCost | undefined {
   const prev = (md.status?.cost ?? {}) as Record<string, any>;
   const intervals = deploymentIntervals(md, nowMs, prices.defaultsFor(md.metadata.namespace ?? ''));
   if (intervals.length === 0 && prev.usd === undefined) return undefined;
@@ -233,6 +253,12 @@ function deploymentCost(md: ApiObject, prices: ClusterPrices, nowMs: number): Ne
     status.unpricedGpuHours = roundCost(num(prev.unpricedGpuHours) + add.unpricedGpuHours);
     status.unpricedReason = add.unpricedReason ?? prev.unpricedReason ?? 'unpriced';
   }
+  if (requests || prev.requests !== undefined) {
+    const total = num(prev.requests) + (requests ? Math.max(0, requests.count - requests.base) : 0);
+    status.requests = total;
+    const per1k = usdPer1kRequests(status.usd as number, total);
+    if (per1k !== undefined) status.usdPer1kRequests = roundCost(per1k);
+  }
   return { status, final: intervals.length === 0 };
 }
 
@@ -244,10 +270,46 @@ export function shouldWrite(stored: Record<string, unknown> | undefined, next: R
   if (!stored) return true;
   const moved = (field: string, by: number) => Math.abs(num(next[field]) - num(stored[field])) >= by;
   if (final) {
-    return ['gpuHours', 'usd', 'lostUSD', 'spotUSD', 'onDemandUSD', 'priced', 'unpricedGpuHours'].some((f) => next[f] !== stored[f]);
+    return ['gpuHours', 'usd', 'lostUSD', 'spotUSD', 'onDemandUSD', 'priced', 'unpricedGpuHours', 'requests'].some((f) => next[f] !== stored[f]);
   }
   if (stored.priced !== next.priced) return true;
-  return phaseChanged || moved('usd', CENT) || moved('gpuHours', CENT) || moved('lostUSD', CENT);
+  // Requests: a 1 % move (at least one request) is news; every single request would flood watches.
+  return phaseChanged || moved('usd', CENT) || moved('gpuHours', CENT) || moved('lostUSD', CENT)
+    || moved('requests', Math.max(1, 0.01 * num(stored.requests)));
+}
+
+/** Per-replica counts as the gateway reports them (`gateway.stats('ns/name')`). */
+export type GatewayStatsSource = (deploymentKey: string) => { replicas: ReadonlyArray<{ id: string; requestsTotal: number }> } | undefined;
+
+/**
+ * Turns the gateway's per-replica `requestsTotal` (which vanish with their replica) into one
+ * never-decreasing count per deployment, for startCostLoop's `requestCounts`: each call adds what
+ * every replica served since the previous call. Requests a replica served after the last call
+ * and before it left are not seen (at most one metering interval's worth of that replica).
+ *
+ * Example:
+ * ```ts
+ * startCostLoop({ store, clock, requestCounts: gatewayRequestCounter((key) => serving.gateway.stats(key)) });
+ * ```
+ */
+export function gatewayRequestCounter(stats: GatewayStatsSource): (namespace: string, name: string) => number {
+  const state = new Map<string, { total: number; replicas: Map<string, number> }>();
+  return (namespace, name) => {
+    const key = `${namespace}/${name}`;
+    let s = state.get(key);
+    if (!s) state.set(key, s = { total: 0, replicas: new Map() });
+    const now = stats(key);
+    if (!now) return s.total;
+    const replicas = new Map<string, number>();
+    for (const r of now.replicas) {
+      const last = s.replicas.get(r.id) ?? 0;
+      // A smaller count means the replica left and joined again under the same id: it restarted from 0.
+      s.total += r.requestsTotal >= last ? r.requestsTotal - last : r.requestsTotal;
+      replicas.set(r.id, r.requestsTotal);
+    }
+    s.replicas = replicas;
+    return s.total;
+  };
 }
 
 function phaseOf(obj: ApiObject): string | undefined {

@@ -3,7 +3,8 @@
  * showback for the window [now − since, now], computed on request from the TrainingJobs'
  * attempts, the ModelDeployments' placed replicas and the Nodes (with their prices). A
  * `CostReport` document: rows by `by` (namespace | queue | job | node) with GPU-, CPU- and
- * memory-hours, USD split spot/on-demand and each row's share of idle cost; idle; totals that
+ * memory-hours, USD split spot/on-demand and each row's share of idle cost (`by=job`: a
+ * ModelDeployment's `usdPer1kRequests` from its status.cost, where it served any); idle; totals that
  * reconcile (nodeUSD = chargedUSD + idleUSD); and the nodes that have no price.
  *
  * Example:
@@ -54,7 +55,8 @@ export async function costReportDocument(store: Store, nowMs: number, query: Cos
   for (const job of (await store.list('TrainingJob')).items) {
     intervals.push(...trainingJobIntervals(job, nowMs, prices.defaultsFor(job.metadata.namespace ?? '')));
   }
-  for (const md of (await store.list('ModelDeployment')).items) {
+  const deployments = (await store.list('ModelDeployment')).items;
+  for (const md of deployments) {
     intervals.push(...deploymentIntervals(md, nowMs, prices.defaultsFor(md.metadata.namespace ?? '')));
   }
   const report = buildCostReport({
@@ -62,6 +64,18 @@ export async function costReportDocument(store: Store, nowMs: number, query: Cos
     nodes: prices.nodes.map((node) => ({ price: prices.priceOf(node.metadata.name), present: prices.presentIn(node, window) })),
   });
   const rows = namespace === undefined ? report.rows : rowsOfNamespace(report, intervals, namespace);
+  if (by === 'job') {
+    // Serving: USD per 1,000 requests over the deployment's life, as the cost loop keeps it in status.cost.
+    const per1k = new Map<string, number>();
+    for (const md of deployments) {
+      const v = md.status?.cost?.usdPer1kRequests;
+      if (typeof v === 'number' && Number.isFinite(v)) per1k.set(`${md.metadata.namespace ?? ''}/ModelDeployment/${md.metadata.name}`, v);
+    }
+    for (const row of rows) {
+      const v = per1k.get(row.key);
+      if (v !== undefined) row.usdPer1kRequests = v;
+    }
+  }
   return {
     apiVersion: QM_API_VERSION,
     kind: 'CostReport',

@@ -1,11 +1,18 @@
 import type { Readable } from 'node:stream';
 
-/** Which log a client asks for: `GET .../trainingjobs/{name}/log?rank=N&attempt=K&follow=true`. */
+/**
+ * Which log a client asks for: `GET .../trainingjobs/{name}/log?rank=N&attempt=K&follow=true`
+ * or `GET .../modeldeployments/{name}/log?replica=R&follow=true`.
+ */
 export interface LogRequest {
   namespace: string;
   name: string;
+  /** The object's kind (`TrainingJob`, `ModelDeployment`); absent means TrainingJob. */
+  kind?: string;
   rank?: number;
   attempt?: number;
+  /** ModelDeployment: a replica name or an index into its live replicas sorted by name. */
+  replica?: string;
   follow: boolean;
 }
 

@@ -17,10 +17,11 @@ import { ApiMetrics } from './metrics.js';
 import { startSchedulerLoop, type SchedulerLoop, type SchedulerLoopOptions } from './scheduler-loop.js';
 import { createServer } from './server.js';
 import type { LogSource } from './log-source.js';
+import { createReplicaLogSource } from './replica-log-source.js';
 import { startTrainingRuntime } from '@qm/executor-local';
 import { budgetAdmission } from './budget-admission.js';
 import { startBudgetLoop } from './budget-loop.js';
-import { startCostLoop } from './cost-loop.js';
+import { gatewayRequestCounter, startCostLoop } from './cost-loop.js';
 import { registerCostReportRoute } from './cost-report-route.js';
 import { startHpaLoop } from './hpa-loop.js';
 import { startServingRuntime, type ServingRuntime } from './serving-runtime.js';
@@ -105,9 +106,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const metrics = new ApiMetrics();
   // Worker logs come from the training runtime, which starts below (after the host Node exists).
   let trainingLogs: LogSource | undefined;
+  let replicaLogs: LogSource | undefined;
   const app = createServer({
     store, clock, logger, metrics,
-    logSource: { open: (request) => trainingLogs ? trainingLogs.open(request) : Promise.resolve(undefined) },
+    logSource: {
+      open: (request) => {
+        const source = request.kind === 'ModelDeployment' ? replicaLogs : trainingLogs;
+        return source ? source.open(request) : Promise.resolve(undefined);
+      },
+    },
     authorizer: options.authorizer ?? mastersOnlyAuthorizer,
     admission: [...(options.admission ?? []), budgetAdmission({ store, clock })],
     isReady: () => ready,
@@ -147,13 +154,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(logger ? { logger } : {}),
     });
     loops.push(serving);
+    replicaLogs = createReplicaLogSource({ dataDir, replicas: (ns, name) => serving.replicaUsage(ns, name) });
     // The HPA reads replicas and their cpu from the serving runtime and request rates from its gateway.
     loops.push(await startHpaLoop({
       store, clock, recorder, source: serving,
       ...(options.hpaSyncPeriodMs ? { syncPeriodMs: options.hpaSyncPeriodMs } : {}), ...(logger ? { logger } : {}),
     }));
     const costIntervalMs = options.cost?.intervalMs ?? envSeconds('QM_COST_INTERVAL_SECONDS');
-    loops.push(await startCostLoop({ store, clock, registry: metrics.registry, ...(logger ? { logger } : {}), ...(costIntervalMs ? { intervalMs: costIntervalMs } : {}) }));
+    loops.push(await startCostLoop({
+      store, clock, registry: metrics.registry, requestCounts: gatewayRequestCounter((key) => serving.gateway.stats(key)),
+      ...(logger ? { logger } : {}), ...(costIntervalMs ? { intervalMs: costIntervalMs } : {}),
+    }));
     const budgetIntervalMs = options.cost?.budgetIntervalMs ?? costIntervalMs;
     loops.push(await startBudgetLoop({ store, clock, recorder, ...(logger ? { logger } : {}), ...(budgetIntervalMs ? { intervalMs: budgetIntervalMs } : {}) }));
     registerCostReportRoute(app, { store, clock });

@@ -24,12 +24,12 @@ export interface ResourceRouteDeps {
 
 // Every method is routed to the one handler set so an unsupported one gets 405, not 404.
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-// Kinds whose objects have worker logs at `/log`.
-const LOG_KINDS = new Set(['TrainingJob']);
+// Kinds whose objects have process logs at `/log`: training workers, serving replicas.
+const LOG_KINDS = new Set(['TrainingJob', 'ModelDeployment']);
 
 /**
  * Registers the REST paths of every kind in KINDS — collection, object, `/status` and (for
- * TrainingJob) `/log`; for namespaced kinds also the all-namespaces collection — all served
+ * TrainingJob and ModelDeployment) `/log`; for namespaced kinds also the all-namespaces collection — all served
  * by one generic handler.
  */
 export function registerResourceRoutes(app: FastifyInstance, deps: ResourceRouteDeps): void {
@@ -138,14 +138,16 @@ async function serveLog(
   await getExisting(ctx, name);
   const rank = optionalInt(query, 'rank');
   const attempt = optionalInt(query, 'attempt');
+  const replica = query.replica === undefined || query.replica === '' ? undefined : query.replica;
   const follow = query.follow === 'true' || query.follow === '1';
   const logs = deps.logSource ? await deps.logSource.open({
-    namespace: ctx.namespace as string, name, follow,
+    namespace: ctx.namespace as string, name, kind: ctx.kindInfo.kind, follow,
     ...(rank !== undefined ? { rank } : {}), ...(attempt !== undefined ? { attempt } : {}),
+    ...(replica !== undefined ? { replica } : {}),
   }) : undefined;
   if (logs === undefined) {
     throw new QmError('NotFound', `no logs are recorded yet for ${ctx.kindInfo.plural} "${name}"`
-      + `${rank !== undefined ? ` rank ${rank}` : ''} in namespace "${ctx.namespace}"`,
+      + `${rank !== undefined ? ` rank ${rank}` : ''}${replica !== undefined ? ` replica ${replica}` : ''} in namespace "${ctx.namespace}"`,
     { name, kind: ctx.kindInfo.kind, group: ctx.kindInfo.group });
   }
   return reply.type('text/plain; charset=utf-8').send(logs);

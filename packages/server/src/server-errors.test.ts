@@ -150,7 +150,7 @@ test('logs: served from the log source as text/plain', async () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.match(res.headers['content-type'] as string, /^text\/plain/);
     assert.equal(res.body, 'step 1 loss 2.3\n');
-    assert.deepEqual(requests[0], { namespace: 'team-a', name: 'lj', follow: false, rank: 0, attempt: 1 });
+    assert.deepEqual(requests[0], { namespace: 'team-a', name: 'lj', kind: 'TrainingJob', follow: false, rank: 0, attempt: 1 });
     assertStatus(await withLogs.call('GET', `${QM}/namespaces/team-a/trainingjobs/lj/log?rank=1`), 404, 'NotFound');
     assertStatus(await withLogs.call('GET', `${QM}/namespaces/team-a/trainingjobs/nojob/log`), 404, 'NotFound');
   } finally {

@@ -42,15 +42,48 @@ async function ledgerRun(): Promise<{ costs: CostLedger; endMs: number; close: (
 }
 
 describe('CostLedger', () => {
-  test('nodeTotals equals the showback report\'s totals exactly', async () => {
+  test('the showback totals reconcile and do not depend on the grouping', async () => {
     const { costs, endMs, close } = await ledgerRun();
     try {
-      const full = costs.report(endMs, 'namespace').totals;
-      const fast = costs.nodeTotals(endMs);
-      assert.deepEqual(fast, { nodeUSD: full.nodeUSD, idleUSD: full.idleUSD, spotUSD: full.spotUSD, onDemandUSD: full.onDemandUSD });
-      assert.ok(fast.spotUSD > 0 && fast.onDemandUSD > 0 && fast.idleUSD > 0, 'the run exercises spot, on-demand and idle');
+      const byNode = costs.report(endMs, 'node').totals;
+      for (const by of ['namespace', 'queue', 'job'] as const) assert.deepEqual(costs.report(endMs, by).totals, byNode, by);
+      assert.ok(Math.abs(byNode.nodeUSD - byNode.chargedUSD - byNode.idleUSD) < 1e-9, 'nodes = charged + idle');
+      assert.ok(byNode.spotUSD > 0 && byNode.onDemandUSD > 0 && byNode.idleUSD > 0 && byNode.goneNodeUSD === 0, 'the run exercises spot, on-demand and idle');
+      assert.ok(byNode.unpricedGpuHours > 0, 'work on a node never seen counts its hours');
     } finally {
       await close();
+    }
+  });
+
+  test('recordLostWork prices lost time at the job\'s USD/hour then: its open pods, else the pods it last gave up', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore(clock);
+    const costs = await CostLedger.open(store, clock);
+    try {
+      await store.create(node('od-1', 8, { 'quartermaster.dev/gpu-model': 'A100-80GB' }));
+      const setWorkers = async (name: string, phase: string, nodes: string[]) => {
+        const current = (await store.get('TrainingJob', 'team-a', name))!;
+        const workers = nodes.map((n, rank) => ({ rank, node: n, gpus: [rank], phase: 'Running' }));
+        await store.update({ ...current, status: { ...current.status, phase, workers } }, { subresource: 'status' });
+      };
+      await store.create(job('gone', 2, 1));
+      await store.create(job('held', 1, 2));
+      await setWorkers('gone', 'Running', ['od-1', 'od-1']);
+      await setWorkers('held', 'Running', ['od-1']);
+      clock.advanceTo(clock.now() + H);
+      await setWorkers('gone', 'Pending', []); // preempted: the pods are released before the executor reports the loss
+      costs.recordLostWork('TrainingJob/team-a/gone', H / 2);
+      costs.recordLostWork('TrainingJob/team-a/held', H / 4);
+      costs.recordLostWork('TrainingJob/team-a/held', 0);
+      const gone = costs.workloadCost('TrainingJob/team-a/gone', clock.now());
+      const held = costs.workloadCost('TrainingJob/team-a/held', clock.now());
+      assert.ok(gone.usd > 0 && held.usd > 0);
+      assert.ok(Math.abs(costs.lostUSD('TrainingJob/team-a/gone') - gone.usd / 2) < 1e-9, 'half an hour of a 1 h attempt, released pods');
+      assert.ok(Math.abs(costs.lostUSD('TrainingJob/team-a/held') - held.usd / 4) < 1e-9, 'a quarter hour at the open pods\' rate');
+      assert.equal(costs.lostUSD('TrainingJob/team-a/never'), 0);
+    } finally {
+      costs.close();
+      await store.close();
     }
   });
 

@@ -13,12 +13,14 @@
  * // … run …
  * const report = costs.report(endMs, 'namespace'); // rows, idle, totals (Σ rows + idle = node cost)
  * costs.workloadCost('TrainingJob/team-a/big', endMs); // { usd, spotUSD, onDemandUSD, gpuHours, … }
+ * costs.recordLostWork('TrainingJob/team-a/big', 600_000); // preempted: 10 min of work lost
+ * costs.lostUSD('TrainingJob/team-a/big');                  // those 10 min × the job's USD/hour then
  * ```
  */
 import { NODE_LABELS, type ApiObject, type NodeObject, type NodePool, type PriceCatalog, type WatchEvent } from '@qm/api';
 import {
-  buildCostReport, buildPriceBook, costOwnerOf, meterNode, missingNodePrice, podHourlyUSD, podIntervalCost, replicaRequests, resolveNodePrice, trainingWorkerRequests,
-  workloadCost, type BudgetInterval, type Clock, type CostGrouping, type CostReport, type NodePrice, type PodCharge, type PodInterval, type PriceBook, type Store, type WatchHandle,
+  buildCostReport, buildPriceBook, costOwnerOf, missingNodePrice, podHourlyUSD, replicaRequests, resolveNodePrice, trainingWorkerRequests,
+  workloadCost, type BudgetInterval, type Clock, type CostGrouping, type CostReport, type NodePrice, type PodInterval, type PriceBook, type Store, type WatchHandle,
   type WorkloadCost,
 } from '@qm/core';
 
@@ -52,6 +54,10 @@ export class CostLedger {
   private readonly pools = new Map<string, NodePool>();
   private readonly catalogs = new Map<string, PriceCatalog>();
   private readonly handles: WatchHandle[] = [];
+  /** Per workload: USD/hour of the pods it last gave up, at that time (what lost work is priced at once they are gone). */
+  private readonly lastClosedUSDPerHour = new Map<string, number>();
+  /** Per workload: USD spent on work later lost (recordLostWork). */
+  private readonly lost = new Map<string, number>();
 
   private constructor(private readonly clock: Clock) {}
 
@@ -104,9 +110,11 @@ export class CostLedger {
   private setPods(workload: string, pods: PodInterval[], now: number, untilMs: number | undefined): void {
     const wanted = new Map(pods.map((p) => [`${workload}#${p.pod}@${p.node}`, p]));
     let ids = this.openBy.get(workload);
+    let closedUSDPerHour: number | undefined;
     for (const id of ids ?? []) {
       if (wanted.has(id)) continue;
       const pod = this.open.get(id)!;
+      closedUSDPerHour = (closedUSDPerHour ?? 0) + this.podUSDPerHour(pod.interval);
       this.open.delete(id);
       ids!.delete(id);
       if (now > pod.interval.startMs) {
@@ -130,6 +138,30 @@ export class CostLedger {
       ids.add(id);
     }
     if (ids?.size === 0) this.openBy.delete(workload);
+    if (closedUSDPerHour !== undefined) this.lastClosedUSDPerHour.set(workload, closedUSDPerHour);
+  }
+
+  private podUSDPerHour(interval: PodInterval): number {
+    return podHourlyUSD(interval.requests, this.priceCache()(interval.node), interval.usage);
+  }
+
+  /**
+   * Prices `lostMs` of a workload's work lost now (a preemption or interruption ended its attempt
+   * past its last checkpoint) at its cost rate at this time: the USD/hour of the pods it holds,
+   * or, when they are already released (the scheduler's preemption closes them first), of the
+   * pods it last gave up. Lost work on unpriced nodes costs 0 here, as in costUSD.
+   */
+  recordLostWork(workload: string, lostMs: number): void {
+    if (!(lostMs > 0)) return;
+    let usdPerHour: number | undefined;
+    for (const id of this.openBy.get(workload) ?? []) usdPerHour = (usdPerHour ?? 0) + this.podUSDPerHour(this.open.get(id)!.interval);
+    usdPerHour ??= this.lastClosedUSDPerHour.get(workload) ?? 0;
+    this.lost.set(workload, (this.lost.get(workload) ?? 0) + (lostMs / 3_600_000) * usdPerHour);
+  }
+
+  /** USD spent on a workload's work later lost ("Kind/ns/name"); 0 when none was lost. */
+  lostUSD(workload: string): number {
+    return this.lost.get(workload) ?? 0;
   }
 
   /** Every pod interval up to `endMs` (open ones end there), with the workload it belongs to. */
@@ -176,46 +208,6 @@ export class CostLedger {
       intervals: this.intervals(endMs).map((i) => i.interval),
       nodes: [...this.nodes.entries()].map(([name, life]) => ({ price: prices(name), present: { startMs: life.startMs, endMs: life.endMs ?? endMs } })),
     });
-  }
-
-  /**
-   * report(endMs, …).totals' node, idle, spot and on-demand USD, equal to the last bit: the same
-   * meterNode per node and the same order of sums as buildCostReport, but each node metered over
-   * its own intervals only (buildCostReport scans every interval per node: O(nodes × pods), which
-   * dominated the report of a 50,000-workload run).
-   */
-  nodeTotals(endMs: number): Pick<CostReport['totals'], 'nodeUSD' | 'idleUSD' | 'spotUSD' | 'onDemandUSD'> {
-    const prices = this.priceCache();
-    const window = { startMs: this.firstNodeStartMs(endMs), endMs };
-    const byNode = new Map<string, PodInterval[]>();
-    const orphans: PodCharge[] = [];
-    for (const { interval } of this.intervals(endMs)) {
-      if (!this.nodes.has(interval.node)) {
-        const startMs = Math.max(interval.startMs, window.startMs);
-        const end = Math.min(interval.endMs, window.endMs);
-        if (end > startMs) orphans.push(podIntervalCost({ ...interval, startMs, endMs: end }, missingNodePrice(interval.node)));
-        continue;
-      }
-      let list = byNode.get(interval.node);
-      if (!list) byNode.set(interval.node, list = []);
-      list.push(interval);
-    }
-    const totals = { nodeUSD: 0, idleUSD: 0, spotUSD: 0, onDemandUSD: 0 };
-    const charges: PodCharge[][] = [];
-    for (const [name, life] of this.nodes) {
-      const m = meterNode(prices(name), byNode.get(name) ?? [], window, { startMs: life.startMs, endMs: life.endMs ?? endMs });
-      totals.nodeUSD += m.nodeUSD;
-      totals.idleUSD += m.idle.usd;
-      charges.push(m.charges);
-    }
-    charges.push(orphans);
-    for (const list of charges) {
-      for (const c of list) {
-        if (c.capacityType === 'spot') totals.spotUSD += c.usd;
-        else totals.onDemandUSD += c.usd;
-      }
-    }
-    return totals;
   }
 
   /** The earliest node's start (the showback window's default start), at most endMs. */

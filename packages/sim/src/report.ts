@@ -11,6 +11,7 @@
  * ```
  */
 import type { ClusterMirror } from './cluster-mirror.js';
+import { usdPer1kRequests } from '@qm/core';
 import { workloadKey, type CostLedger } from './cost-ledger.js';
 import type { DeploymentRecord } from './deployment-tracker.js';
 import type { RecordedEvent } from './memory-recorder.js';
@@ -44,6 +45,8 @@ export interface WorkloadReport {
   onDemandUSD?: number;
   /** True when part of it ran on a node with no price (costUSD then covers only the priced part). */
   unpriced?: boolean;
+  /** TrainingJob: USD spent on work later lost to preemption or interruption (lost seconds × the job's USD/hour then). */
+  lostUSD?: number;
   /** GPU-seconds held. */
   gpuSeconds: number;
   /** Of `preemptions`, how many were interruptions (spot reclaim, node removed). */
@@ -65,6 +68,8 @@ export interface ServingReport {
   /** Served slower than 4 × spec.simulation.baseLatencyMs. */
   slowRequests: number;
   maxLatencyMs: number | null;
+  /** The deployment's costUSD per 1,000 served requests (unrounded figures); absent when none was served or costs are not metered. */
+  usdPer1kRequests?: number;
 }
 
 export interface ReportEvent {
@@ -151,6 +156,7 @@ function jobRow(rec: JobRecord, inputs: ReportInputs): WorkloadReport {
     nodes: rec.lastNodes,
     gpus: rec.gpus,
     ...costFields(inputs, rec.obj, usage.costUSD),
+    ...(inputs.costs ? { lostUSD: round(inputs.costs.lostUSD(rec.key), 6) } : {}),
     gpuSeconds: round(usage.gpuSeconds, 3),
     interruptions: rec.interruptions,
   };
@@ -191,6 +197,8 @@ function deploymentRow(rec: DeploymentRecord, inputs: ReportInputs): WorkloadRep
       refusedRequests: Math.round(t.refusedRequests), slowRequests: Math.round(t.slowRequests),
       maxLatencyMs: t.maxLatencyMs === undefined ? null : round(t.maxLatencyMs, 3),
     };
+    const per1k = inputs.costs ? usdPer1kRequests(inputs.costs.workloadCost(rec.key, inputs.endMs).usd, t.servedRequests) : undefined;
+    if (per1k !== undefined) row.serving.usdPer1kRequests = round(per1k, 6);
   }
   return row;
 }
@@ -246,7 +254,8 @@ function metricsOf(rows: WorkloadReport[], jobs: JobRecord[], queues: QueueRepor
 
 function nodeCost(inputs: ReportInputs): Partial<ReportMetrics> {
   if (!inputs.costs) return {};
-  const t = inputs.costs.nodeTotals(inputs.endMs);
+  // By node: the fewest rows to build; the totals do not depend on the grouping.
+  const t = inputs.costs.report(inputs.endMs, 'node').totals;
   return {
     nodeCostUSD: round(t.nodeUSD, 6), idleCostUSD: round(t.idleUSD, 6),
     spotCostUSD: round(t.spotUSD, 6), onDemandCostUSD: round(t.onDemandUSD, 6),

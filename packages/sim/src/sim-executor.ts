@@ -54,6 +54,8 @@ export interface SimExecutorDeps {
   mirror: ClusterMirror;
   schedule(atMs: number, timer: ExecutorTimer): void;
   wakeRules?: WakeRules;
+  /** Told each time an attempt ends with work lost since its last checkpoint (the cost ledger prices it). */
+  onLostWork?(key: string, lostMs: number): void;
 }
 
 export interface Attempt {
@@ -262,6 +264,7 @@ export class SimExecutor {
     const out = stopAttempt({ bankedMs: rec.bankedMs, checkpointIntervalMs: rec.checkpointIntervalMs }, now - attempt.startMs, saveOnStop);
     rec.bankedMs = out.bankedMs;
     rec.lostMs += out.lostMs;
+    if (out.lostMs > 0) this.deps.onLostWork?.(rec.key, out.lostMs);
     if (out.checkpoints > 0) {
       rec.checkpointStep += out.checkpoints;
       rec.lastCheckpointMs = out.lostMs === 0 ? now : attempt.startMs + checkpointsWithin(now - attempt.startMs, rec.checkpointIntervalMs) * rec.checkpointIntervalMs!;

@@ -196,6 +196,9 @@ test('ModelDeployment: replicas serve from placement, lose a removed node and co
   // it takes $6 and each GPU $1.5/h. The replicas ask for GPUs only: 8 GPUs × 2 h × $1.5 (the rest is idle).
   assert.equal(chat.costUSD, 8 * 2 * 1.5);
   assert.equal(r.metrics.nodeCostUSD! - r.metrics.idleCostUSD!, chat.costUSD);
+  // 800 requests/s served from 90 m to 2 h (no per-replica cap): 1,440,000 requests for $24.
+  assert.equal(chat.serving?.servedRequests, 800 * 1800);
+  assert.equal(chat.serving?.usdPer1kRequests, 0.016667);
   const lines = r.events.filter((e) => e.object === 'team-a/chat').map((e) => `${e.t} ${e.reason} ${e.message}`);
   assert.deepEqual(lines, [
     '0 Started replicas 0 on gpu-1, 1 on gpu-2 started',

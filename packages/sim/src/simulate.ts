@@ -101,6 +101,7 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
   const executor = await SimExecutor.open({
     store, clock, recorder, ledger, mirror,
     schedule: (atMs, timer) => timeline.push(atMs, RANK.executor, { type: 'executor', timer }),
+    onLostWork: (key, lostMs) => costs.recordLostWork(key, lostMs),
     wakeRules: wakeRules(mirror, opts.schedulerConfig),
   });
   const deployments = await DeploymentTracker.open({ store, clock, recorder, ledger, mirror });

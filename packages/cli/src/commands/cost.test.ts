@@ -28,3 +28,23 @@ test('qm cost csv: header named by the grouping, keys quoted when needed', () =>
   assert.equal(lines[1], 'team-a,12.5,40,320,10,50,60,6,66,0');
   assert.equal(lines[2], '"team,b",2,0,0,0,0,0,0,0,2');
 });
+
+test('qm cost --by job: a USD/1K REQ column only when a serving row has it, "-" for the others', () => {
+  const byJob: CostReportDocument = {
+    ...report,
+    spec: { ...report.spec, by: 'job' },
+    rows: [
+      { ...report.rows[0], key: 'team-a/ModelDeployment/chat', usdPer1kRequests: 0.0425 },
+      { ...report.rows[0], key: 'team-a/TrainingJob/bert' },
+    ],
+  };
+  const lines = formatCostTable(byJob).split('\n');
+  assert.match(lines[0], /\s+TOTAL\s+USD\/1K REQ$/);
+  assert.match(lines[1], /^team-a\/ModelDeployment\/chat\s.*\$66\.00\s+\$0\.0425$/);
+  assert.match(lines[2], /^team-a\/TrainingJob\/bert\s.*\$66\.00\s+-$/);
+  const csv = formatCostCsv(byJob).trimEnd().split('\n');
+  assert.match(csv[0], /,unpricedGpuHours,usdPer1kRequests$/);
+  assert.match(csv[1], /,0\.0425$/);
+  assert.match(csv[2], /,0,$/);
+  assert.doesNotMatch(formatCostTable(report), /USD\/1K REQ/, 'no serving rows, no column');
+});

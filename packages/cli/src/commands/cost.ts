@@ -18,6 +18,8 @@ interface CostRow {
   idleShareUSD: number;
   unpricedGpuHours: number;
   totalUSD?: number;
+  /** `--by job`, ModelDeployments that served requests: USD per 1,000 requests over their life. */
+  usdPer1kRequests?: number;
 }
 
 /** The CostReport document as the server sends it (the fields `qm cost` prints). */
@@ -47,8 +49,12 @@ const COLUMNS: Array<[string, (r: CostRow) => string]> = [
  * Example: `formatCostTable(report)` → `NAMESPACE  GPU-HOURS  …\nteam-a  12.50  …`
  */
 export function formatCostTable(report: CostReportDocument): string {
-  const headers = [report.spec.by.toUpperCase(), ...COLUMNS.map(([h]) => h)];
-  const rows = report.rows.map((r) => [r.key + (r.unpricedGpuHours > 0 ? ' (unpriced: ' + hours(r.unpricedGpuHours) + ' GPU-h)' : ''), ...COLUMNS.map(([, f]) => f(r))]);
+  // The serving column only when some row has it (jobs that serve requests).
+  const columns = report.rows.some((r) => r.usdPer1kRequests !== undefined)
+    ? [...COLUMNS, ['USD/1K REQ', (r: CostRow) => (r.usdPer1kRequests === undefined ? '-' : `$${r.usdPer1kRequests.toFixed(4)}`)] as [string, (r: CostRow) => string]]
+    : COLUMNS;
+  const headers = [report.spec.by.toUpperCase(), ...columns.map(([h]) => h)];
+  const rows = report.rows.map((r) => [r.key + (r.unpricedGpuHours > 0 ? ' (unpriced: ' + hours(r.unpricedGpuHours) + ' GPU-h)' : ''), ...columns.map(([, f]) => f(r))]);
   const lines = [
     renderTable(headers, rows).trimEnd(),
     '',
@@ -63,6 +69,7 @@ export function formatCostTable(report: CostReportDocument): string {
 /** CSV with a header line; numbers unrounded, keys quoted when they need it. */
 export function formatCostCsv(report: CostReportDocument): string {
   const fields: Array<keyof CostRow> = ['key', 'gpuHours', 'cpuCoreHours', 'memoryGiBHours', 'spotUSD', 'onDemandUSD', 'usd', 'idleShareUSD', 'totalUSD', 'unpricedGpuHours'];
+  if (report.rows.some((r) => r.usdPer1kRequests !== undefined)) fields.push('usdPer1kRequests');
   const cell = (v: unknown) => {
     const s = v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

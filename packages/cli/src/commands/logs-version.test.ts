@@ -36,7 +36,7 @@ test('logs streams the log path with rank, attempt and follow; a 404 prints the 
 test('logRequest validates its flags and kinds', () => {
   assert.deepEqual(logRequest('tj/bert', {}).path, '/apis/ml.quartermaster.dev/v1alpha1/namespaces/default/trainingjobs/bert/log');
   assert.throws(() => logRequest('bert', { rank: '-1' }), /--rank must be a whole number/);
-  assert.throws(() => logRequest('md/chat', {}), /another kind/);
+  assert.throws(() => logRequest('queue/gpu', {}), /another kind/);
 });
 
 test('version prints the client version, and the server version when reachable (exit 0 either way)', async () => {
@@ -66,4 +66,26 @@ test('up: flags map to the server\'s, bad numbers are refused, the ready line pa
   assert.throws(() => serverArgs({ virtualGpus: '-2' }), /--virtual-gpus must be a whole number/);
   const m = READY_LINE.exec('Quartermaster listening on http://127.0.0.1:7070 (data: /home/u/.qm/data, config: /home/u/.qm/config.json)');
   assert.deepEqual(m?.slice(1), ['http://127.0.0.1:7070', '/home/u/.qm/data', '/home/u/.qm/config.json']);
+});
+
+test('logRequest: md/NAME reads a ModelDeployment replica log, flags checked per kind', () => {
+  const cases: Array<{ name: string; target: string; opts: Parameters<typeof logRequest>[1]; path?: string; query?: Record<string, string | undefined>; error?: RegExp }> = [
+    { name: 'default replica', target: 'md/sentiment', opts: { namespace: 'team-nlp' },
+      path: '/apis/ml.quartermaster.dev/v1alpha1/namespaces/team-nlp/modeldeployments/sentiment/log', query: { replica: undefined, follow: undefined } },
+    { name: 'replica index and follow', target: 'modeldeployment/sentiment', opts: { replica: '01', follow: true },
+      path: '/apis/ml.quartermaster.dev/v1alpha1/namespaces/default/modeldeployments/sentiment/log', query: { replica: '1', follow: 'true' } },
+    { name: 'replica name', target: 'md/sentiment', opts: { replica: 'sentiment-abc12-0' }, query: { replica: 'sentiment-abc12-0', follow: undefined } },
+    { name: 'bad replica', target: 'md/sentiment', opts: { replica: 'Bad Name' }, error: /--replica must be a replica index/ },
+    { name: '--rank on a deployment', target: 'md/sentiment', opts: { rank: '1' }, error: /--rank and --attempt are for TrainingJobs/ },
+    { name: '--replica on a job', target: 'bert', opts: { replica: '0' }, error: /--replica is for ModelDeployments/ },
+  ];
+  for (const c of cases) {
+    if (c.error) {
+      assert.throws(() => logRequest(c.target, c.opts), c.error, c.name);
+      continue;
+    }
+    const got = logRequest(c.target, c.opts);
+    if (c.path) assert.equal(got.path, c.path, c.name);
+    assert.deepEqual(got.query, c.query, c.name);
+  }
 });

@@ -60,15 +60,8 @@ export interface CostReport {
 
 export function buildCostReport(input: CostReportInput): CostReport {
   const known = new Set(input.nodes.map((n) => n.price.node));
-  const meters = input.nodes.map((n) => meterNode(n.price, input.intervals, input.window, n.present ?? input.window));
-  // Work on nodes that are gone still counts (hours; USD unknown), it just has no node cost to reconcile with.
-  const orphans: PodCharge[] = [];
-  for (const i of input.intervals) {
-    if (known.has(i.node)) continue;
-    const startMs = Math.max(i.startMs, input.window.startMs);
-    const endMs = Math.min(i.endMs, input.window.endMs);
-    if (endMs > startMs) orphans.push(podIntervalCost({ ...i, startMs, endMs }, missingNodePrice(i.node)));
-  }
+  const { byNode, orphans } = groupIntervalsByNode(input.intervals, known, input.window);
+  const meters = input.nodes.map((n) => meterNode(n.price, byNode.get(n.price.node) ?? [], input.window, n.present ?? input.window));
   const charges = [...meters.flatMap((m) => m.charges), ...orphans];
   const idle = { usd: 0, gpuHours: 0, cpuCoreHours: 0, memoryGiBHours: 0 };
   let nodeUSD = 0;
@@ -103,6 +96,29 @@ export function buildCostReport(input: CostReportInput): CostReport {
     window: input.window, by: input.by, rows: shared.rows,
     idle: { ...idle, unsharedUSD: shared.unsharedUSD }, totals, unpricedNodes, meters,
   };
+}
+
+/**
+ * Splits intervals by node in one pass, keeping their order within a node (so each node's meter
+ * sums in the same order as filtering the whole list would): metering is then O(pods), not
+ * O(nodes × pods). Intervals on nodes not in `known` (gone) are charged on their own, clipped to
+ * the window, at the unknown-node price: their hours count, their USD is unknown.
+ */
+export function groupIntervalsByNode(intervals: readonly PodInterval[], known: ReadonlySet<string>, window: TimeWindow): { byNode: Map<string, PodInterval[]>; orphans: PodCharge[] } {
+  const byNode = new Map<string, PodInterval[]>();
+  const orphans: PodCharge[] = [];
+  for (const i of intervals) {
+    if (!known.has(i.node)) {
+      const startMs = Math.max(i.startMs, window.startMs);
+      const endMs = Math.min(i.endMs, window.endMs);
+      if (endMs > startMs) orphans.push(podIntervalCost({ ...i, startMs, endMs }, missingNodePrice(i.node)));
+      continue;
+    }
+    let list = byNode.get(i.node);
+    if (!list) byNode.set(i.node, list = []);
+    list.push(i);
+  }
+  return { byNode, orphans };
 }
 
 /** Parses a `by` value, or undefined when it is not one of namespace, queue, job, node. */

@@ -9,12 +9,12 @@ export {
   chargedAmounts, podHourlyUSD, podIntervalCost, meterNode, reconcileMeters,
   type CostOwner, type PodInterval, type ResourceHours, type CostBreakdown, type PodCharge, type NodeMeter, type TimeWindow, type Reconciliation,
 } from './metering.js';
-export { aggregateCharges, shareIdle, costKey, lostWorkUSD, type CostGrouping, type CostRow, type AttemptCost } from './showback.js';
+export { aggregateCharges, shareIdle, costKey, lostWorkUSD, usdPer1kRequests, type CostGrouping, type CostRow, type AttemptCost } from './showback.js';
 export {
   trainingWorkerRequests, replicaRequests, costOwnerOf, attemptWindows, trainingJobIntervals, deploymentIntervals,
   missingNodePrice, workloadCost, costStatusOf, roundCost, UNKNOWN_NODE, type AttemptWindow, type WorkloadCost,
 } from './workload-cost.js';
-export { buildCostReport, parseCostGrouping, COST_GROUPINGS, type CostReport, type CostReportInput, type CostTotals, type MeteredNode } from './cost-report.js';
+export { buildCostReport, groupIntervalsByNode, parseCostGrouping, COST_GROUPINGS, type CostReport, type CostReportInput, type CostTotals, type MeteredNode } from './cost-report.js';
 export {
   detectIdleGpus, idlePolicyFor, idleGpuMessage, DEFAULT_IDLE_POLICY, IDLE_THRESHOLD_ANNOTATION, IDLE_WINDOW_ANNOTATION, IDLE_GPU_REASON,
   IDLE_ACTION_ANNOTATION, IDLE_ACTIONS, STOPPED_ANNOTATION, SIMULATED_UTILIZATION_ANNOTATION, STOPPED_CONDITION,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PodCharge } from './metering.js';
-import { aggregateCharges, lostWorkUSD, shareIdle } from './showback.js';
+import { aggregateCharges, lostWorkUSD, shareIdle, usdPer1kRequests } from './showback.js';
 
 function charge(namespace: string, name: string, node: string, usd: number, spot = false, priced = true): PodCharge {
   return {
@@ -36,4 +36,16 @@ test('lostWorkUSD: cost × lost/run per attempt', () => {
     ['zero run time', [{ runSeconds: 0, usd: 4, lostWorkSeconds: 1 }], 0],
   ];
   for (const [name, attempts, want] of cases) assert.equal(lostWorkUSD(attempts), want, name);
+});
+
+test('usdPer1kRequests: USD × 1000 / requests; undefined with no requests; bad input named', () => {
+  const cases: Array<[string, number, number, number | undefined]> = [
+    ['quarter-million requests', 12.5, 250_000, 0.05],
+    ['fewer than a thousand', 0.3, 200, 1.5],
+    ['free requests', 0, 10, 0],
+    ['no requests', 7, 0, undefined],
+  ];
+  for (const [name, usd, requests, want] of cases) assert.equal(usdPer1kRequests(usd, requests), want, name);
+  assert.throws(() => usdPer1kRequests(-1, 10), /usd: must be/);
+  assert.throws(() => usdPer1kRequests(1, Number.NaN), /requests: must be/);
 });

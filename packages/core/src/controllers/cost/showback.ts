@@ -26,6 +26,8 @@ export interface CostRow {
   idleShareUSD: number;
   /** GPU-hours that ran on nodes with no price: their USD is unknown, not zero. */
   unpricedGpuHours: number;
+  /** `--by job`, ModelDeployment rows: USD per 1,000 requests over the deployment's life (status.cost), where it served any. */
+  usdPer1kRequests?: number;
 }
 
 /** The grouping key of a charge. */
@@ -92,4 +94,16 @@ export function lostWorkUSD(attempts: readonly AttemptCost[]): number {
     lost += a.usd * Math.min(1, a.lostWorkSeconds / a.runSeconds);
   }
   return lost;
+}
+
+/**
+ * USD per 1,000 requests: undefined when no request was served (a price per nothing is not 0).
+ * Throws RangeError for a negative or non-finite input, naming it.
+ *
+ * Example: `usdPer1kRequests(12.5, 250_000) === 0.05`
+ */
+export function usdPer1kRequests(usd: number, requests: number): number | undefined {
+  if (!Number.isFinite(usd) || usd < 0) throw new RangeError(`usd: must be a finite number ≥ 0, got ${usd}`);
+  if (!Number.isFinite(requests) || requests < 0) throw new RangeError(`requests: must be a finite number ≥ 0, got ${requests}`);
+  return requests > 0 ? (usd * 1000) / requests : undefined;
 }
