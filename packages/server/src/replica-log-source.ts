@@ -14,10 +14,10 @@
  * ```
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { QmError } from '@qm/api';
+import { followFile } from '@qm/executor-local';
 import type { LogRequest, LogSource } from './log-source.js';
 
 /** A replica with a process now, as the serving runtime reports it (`ServingReplicaUsage` fits). */
@@ -68,52 +68,8 @@ export function createReplicaLogSource(opts: ReplicaLogSourceOptions): LogSource
       if (!existsSync(path)) return undefined;
       if (!request.follow) return readFile(path, 'utf8');
       const alive = () => opts.replicas(namespace, name).some((r) => r.id === replica);
-      return followFile(path, alive, pollIntervalMs);
+      // A replica that is gone has written its last line: read what is there, then end.
+      return followFile(path, async () => !alive(), pollIntervalMs);
     },
   };
-}
-
-/** Streams a file from the start and keeps following it while `alive()` holds. */
-function followFile(path: string, alive: () => boolean, pollIntervalMs: number): Readable {
-  let offset = 0;
-  let busy = false;
-  const stream = new Readable({
-    read() { /* pushed by the poller */ },
-    destroy(err, callback) {
-      clearInterval(timer);
-      callback(err);
-    },
-  });
-  const pump = async (): Promise<void> => {
-    if (busy || stream.destroyed) return;
-    busy = true;
-    try {
-      // Read what is there, then decide: a replica that is gone has written its last line.
-      const ended = !alive();
-      const handle = await open(path, 'r');
-      try {
-        for (;;) {
-          const buf = Buffer.alloc(64 * 1024);
-          const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
-          if (bytesRead === 0) break;
-          offset += bytesRead;
-          if (!stream.destroyed) stream.push(buf.subarray(0, bytesRead));
-        }
-      } finally {
-        await handle.close();
-      }
-      if (ended && !stream.destroyed) {
-        clearInterval(timer);
-        stream.push(null);
-      }
-    } catch (err) {
-      clearInterval(timer);
-      if (!stream.destroyed) stream.destroy(err as Error);
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void pump(), pollIntervalMs);
-  void pump();
-  return stream;
 }

@@ -1,5 +1,5 @@
 export { LocalExecutor, WORKER_WRAPPER, freePort, type LocalExecutorOptions, type ExecutorLogger } from './local-executor.js';
-export { LocalLogSource, type LogRequest, type LocalLogSourceOptions } from './log-source.js';
+export { LocalLogSource, followFile, type LogRequest, type LocalLogSourceOptions } from './log-source.js';
 export { scanCheckpoints, pruneCheckpoints, COMMITTED_MARKER, type CommittedCheckpoint } from './checkpoint-catalog.js';
 export { jobEnv, rankEnv, baseProcessEnv } from './worker-env.js';
 export { attemptDir, jobRoot } from './attempt-files.js';

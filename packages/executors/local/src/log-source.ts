@@ -66,8 +66,11 @@ async function rankEnded(dir: string, rank: number): Promise<boolean> {
   return !state || state.released === true || !worker || worker.phase === 'Exited' || worker.phase === 'Lost';
 }
 
-/** Streams a file from the start and keeps following it until `done()` says the writer is gone. */
-function followFile(path: string, done: () => Promise<boolean>, pollIntervalMs: number): Readable {
+/**
+ * Streams a file from the start and keeps following it until `done()` says the writer is gone
+ * (training ranks here; serving replicas in the server's replica log source).
+ */
+export function followFile(path: string, done: () => Promise<boolean>, pollIntervalMs: number): Readable {
   let offset = 0;
   let busy = false;
   const stream = new Readable({
@@ -90,17 +93,18 @@ function followFile(path: string, done: () => Promise<boolean>, pollIntervalMs: 
           const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
           if (bytesRead === 0) break;
           offset += bytesRead;
-          stream.push(chunk.subarray(0, bytesRead));
+          if (!stream.destroyed) stream.push(chunk.subarray(0, bytesRead));
         }
       } finally {
         await handle.close();
       }
-      if (finished) {
+      if (finished && !stream.destroyed) {
         clearInterval(timer);
         stream.push(null);
       }
     } catch (err) {
-      stream.destroy(err as Error);
+      clearInterval(timer);
+      if (!stream.destroyed) stream.destroy(err as Error);
     } finally {
       busy = false;
     }
