@@ -76,6 +76,36 @@ test('qm simulate: per-job and per-team cost, spot/on-demand split, idle and nod
   assert.equal(rows.get('team-a/train-a').lostUSD, 0, 'never preempted, nothing lost');
 });
 
+test('qm cost over the same simulated run agrees with qm simulate and with the hand calculation to the cent', async () => {
+  const teamA = 4.5 * odPodHour;
+  const teamB = 4.5 * spotPodHour;
+  const [costRun, simRun] = await Promise.all([
+    runQm(env(), ['cost', '--scenario', SCENARIO, '--by', 'namespace', '-o', 'json']),
+    runQm(env(), ['simulate', SCENARIO, '-o', 'json']),
+  ]);
+  assert.equal(costRun.code, 0, costRun.stderr);
+  assert.equal(simRun.code, 0, simRun.stderr);
+  const cost = JSON.parse(costRun.stdout);
+  const sim = JSON.parse(simRun.stdout);
+  const row = (key: string) => cost.rows.find((r: any) => r.key === key);
+  assert.equal(cents(row('team-a').usd), cents(teamA), 'team-a USD = 4.5 h × the on-demand pod rate');
+  assert.equal(cents(row('team-b').usd), cents(teamB), 'team-b USD = 4.5 h × the spot pod rate');
+  assert.equal(cents(row('team-a').onDemandUSD), cents(teamA));
+  assert.equal(cents(row('team-b').spotUSD), cents(teamB));
+  assert.equal(cents(cost.totals.nodeUSD), cents(NODE_USD));
+  assert.equal(cents(cost.idle.usd), cents(NODE_USD - teamA - teamB));
+  // The two commands read one run through one report: they agree with each other to the cent too.
+  assert.equal(cents(cost.totals.nodeUSD), cents(sim.metrics.nodeCostUSD));
+  assert.equal(cents(cost.idle.usd), cents(sim.metrics.idleCostUSD));
+  assert.equal(cents(row('team-a').usd + row('team-b').usd), cents(sim.metrics.costUSD));
+  // Idle shared back in proportion to use: each team's total adds up to the node cost.
+  assert.equal(cents(row('team-a').totalUSD + row('team-b').totalUSD), cents(NODE_USD));
+
+  const table = await runQm(env(), ['cost', '--scenario', SCENARIO, '--by', 'queue']);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /Nodes \$168\.00 = charged \$116\.01 \+ idle \$51\.99/);
+});
+
 test('qm simulate: the budget fires 100 % forecast at 10800 and 80 % actual when spend reaches $24, once each, then blocks team-b only', async () => {
   const run = await runQm(env(), ['simulate', SCENARIO, '-o', 'json']);
   assert.equal(run.code, 0, run.stderr);

@@ -14,9 +14,9 @@
  * ```
  */
 import type { FastifyInstance } from 'fastify';
-import { QM_API_VERSION, QmError, parseDurationSeconds } from '@qm/api';
+import { QmError, parseDurationSeconds } from '@qm/api';
 import {
-  buildCostReport, deploymentIntervals, parseCostGrouping, roundCost, trainingJobIntervals,
+  buildCostReport, costReportDocument as toDocument, deploymentIntervals, parseCostGrouping, trainingJobIntervals,
   type Clock, type CostReport, type CostRow, type PodInterval, type Store,
 } from '@qm/core';
 import { loadClusterPrices } from './cost-prices.js';
@@ -76,16 +76,7 @@ export async function costReportDocument(store: Store, nowMs: number, query: Cos
       if (v !== undefined) row.usdPer1kRequests = v;
     }
   }
-  return {
-    apiVersion: QM_API_VERSION,
-    kind: 'CostReport',
-    metadata: { creationTimestamp: iso(nowMs) },
-    spec: { by, since, start: iso(window.startMs), end: iso(window.endMs), ...(namespace !== undefined ? { namespace } : {}) },
-    rows: rows.map(roundRow),
-    idle: roundAll(report.idle),
-    totals: roundAll(report.totals),
-    unpricedNodes: report.unpricedNodes,
-  };
+  return toDocument(report, { since, startMs: window.startMs, endMs: window.endMs, createdMs: nowMs, rows, ...(namespace !== undefined ? { namespace } : {}) });
 }
 
 // Filtering after the fact keeps each row's idle share what it is in the whole-cluster report.
@@ -96,21 +87,7 @@ function rowsOfNamespace(report: CostReport, intervals: PodInterval[], namespace
   return report.rows.filter((r) => keys.has(r.key));
 }
 
-function roundRow(row: CostRow): Record<string, unknown> {
-  return { ...roundAll(row as unknown as Record<string, unknown>), totalUSD: roundCost(row.usd + row.idleShareUSD) };
-}
-
-function roundAll<T extends object>(obj: T): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = typeof v === 'number' ? roundCost(v) : v;
-  return out;
-}
-
 function single(v: unknown): string | undefined {
   if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
   return v === undefined || v === '' ? undefined : String(v);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

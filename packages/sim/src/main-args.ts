@@ -15,6 +15,8 @@ export interface MainArgs {
   file: string;
   output: 'json' | 'table';
   untilSeconds?: number;
+  /** `--cost-by G`: print only the run's CostReport document (what `qm cost --scenario` shows). */
+  costBy?: 'namespace' | 'queue' | 'job' | 'node';
 }
 
 export type MainArgsResult = { ok: true; args: MainArgs } | { ok: true; help: true } | { ok: false; message: string };
@@ -22,7 +24,8 @@ export type MainArgsResult = { ok: true; args: MainArgs } | { ok: true; help: tr
 export const USAGE = 'usage: qm simulate FILE [-o json|table] [--until DURATION]\n'
   + '  Runs a scenario file (see docs: SCENARIOS) in virtual time and prints what happened.\n'
   + '  -o, --output json|table   output format (default table)\n'
-  + '  --until DURATION          stop at this scenario time (e.g. 90s, 15m, 6h, 2d), overriding spec.until\n';
+  + '  --until DURATION          stop at this scenario time (e.g. 90s, 15m, 6h, 2d), overriding spec.until\n'
+  + '  --cost-by G               print the run\'s cost report (JSON) by namespace|queue|job|node instead\n';
 
 export function parseMainArgs(argv: string[]): MainArgsResult {
   let parsed;
@@ -34,6 +37,7 @@ export function parseMainArgs(argv: string[]): MainArgsResult {
       options: {
         output: { type: 'string', short: 'o' },
         until: { type: 'string' },
+        'cost-by': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -55,5 +59,9 @@ export function parseMainArgs(argv: string[]): MainArgsResult {
       return { ok: false, message: `--until: ${(err as Error).message}` };
     }
   }
-  return { ok: true, args: { file: positionals[0], output, untilSeconds } };
+  const costBy = values['cost-by'];
+  if (costBy !== undefined && !['namespace', 'queue', 'job', 'node'].includes(costBy)) {
+    return { ok: false, message: `--cost-by must be namespace, queue, job or node, got "${costBy}"` };
+  }
+  return { ok: true, args: { file: positionals[0], output, untilSeconds, ...(costBy ? { costBy: costBy as MainArgs['costBy'] } : {}) } };
 }

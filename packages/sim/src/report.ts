@@ -122,6 +122,8 @@ export interface SimulationReport {
   events: ReportEvent[];
   queues: QueueReport[];
   metrics: ReportMetrics;
+  /** Only with SimulationOptions.costReportBy: the CostReport document `qm cost` prints, over the whole run. */
+  costReport?: Record<string, unknown>;
 }
 
 export interface ReportInputs {

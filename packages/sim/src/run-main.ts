@@ -28,10 +28,11 @@ export async function runMain(argv: string[], io: MainIo): Promise<number> {
     io.stdout.write(USAGE);
     return EXIT_CODES.ok;
   }
-  const { file, output, untilSeconds } = parsed.args;
+  const { file, output, untilSeconds, costBy } = parsed.args;
   try {
-    const report = await simulateFile(file, { untilSeconds });
-    io.stdout.write(output === 'json' ? formatReportJson(report) : formatReportTable(report));
+    const report = await simulateFile(file, { untilSeconds, ...(costBy ? { costReportBy: costBy } : {}) });
+    if (costBy) io.stdout.write(`${JSON.stringify(report.costReport, null, 2)}\n`);
+    else io.stdout.write(output === 'json' ? formatReportJson(report) : formatReportTable(report));
     return EXIT_CODES.ok;
   } catch (err) {
     if (err instanceof ScenarioFileError) {

@@ -12,7 +12,7 @@
  * ```
  */
 import { applyDefaults, type ApiObject, type Scenario } from '@qm/api';
-import { DEFAULT_SCHEDULER_CONFIG, createScheduler, seededRng, type HpaControllerOptions, type Scheduler, type SchedulerConfig, type SchedulerDeps } from '@qm/core';
+import { DEFAULT_SCHEDULER_CONFIG, costReportDocument, createScheduler, seededRng, type CostGrouping, type HpaControllerOptions, type Scheduler, type SchedulerConfig, type SchedulerDeps } from '@qm/core';
 import { MemoryStore } from '@qm/store';
 import { ClusterMirror } from './cluster-mirror.js';
 import { SimBudgets } from './cost-budgets.js';
@@ -41,6 +41,8 @@ export interface SimulationOptions {
   hpaSyncPeriodMs?: number;
   /** The HPA controller's flags (tolerance, stabilization, readiness delays); Kubernetes' defaults. */
   hpaOptions?: HpaControllerOptions;
+  /** Also build the run's showback (`qm cost --scenario`): the same core report the live endpoint serves. */
+  costReportBy?: CostGrouping;
 }
 
 type Timed =
@@ -194,10 +196,15 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
     }
     const endMs = untilMs ?? lastActivityMs;
     deployments.finish(endMs);
-    return buildReport({
+    const report = buildReport({
       scenario: scenario.metadata.name, endMs,
       jobs: executor.records(), deployments: deployments.records(), events: recorder.events, ledger, mirror, costs,
     });
+    if (opts.costReportBy) {
+      const showback = costs.report(endMs, opts.costReportBy, SIM_EPOCH_MS);
+      report.costReport = costReportDocument(showback, { since: 'scenario', startMs: SIM_EPOCH_MS, endMs, createdMs: endMs });
+    }
+    return report;
   } finally {
     scheduler?.close();
     idle?.close();

@@ -1,6 +1,7 @@
 import { CliError, EXIT_USAGE } from '../errors.js';
 import { renderTable } from '../table.js';
-import type { CommandModule } from './context.js';
+import type { CommandContext, CommandModule } from './context.js';
+import { runSimulate } from './simulate.js';
 
 /** The server's showback endpoint (see docs/api-reference.md). */
 export const COST_REPORT_PATH = '/apis/ml.quartermaster.dev/v1alpha1/costreport';
@@ -96,13 +97,28 @@ export const costCommand: CommandModule = {
       .option('--since <duration>', 'how far back (e.g. 24h, 7d)', '7d')
       .option('-n, --namespace <ns>', 'only rows of this namespace')
       .option('-o, --output <format>', 'table | json | csv', 'table')
-      .addHelpText('after', '\nExamples:\n  qm cost\n  qm cost --by queue --since 24h\n  qm cost --by job -n team-a -o csv')
-      .action(async (opts: { by: string; since: string; namespace?: string; output: string }) => {
+      .option('--scenario <file>', 'showback of a simulated run (qm simulate) instead of the live platform: the whole run, same report')
+      .addHelpText('after', '\nExamples:\n  qm cost\n  qm cost --by queue --since 24h\n  qm cost --by job -n team-a -o csv\n  qm cost --scenario examples/scenarios/borrow-then-reclaim.yaml --by queue')
+      .action(async (opts: { by: string; since: string; namespace?: string; output: string; scenario?: string }) => {
         if (!GROUPINGS.includes(opts.by)) throw new CliError(`--by: must be one of ${GROUPINGS.join(', ')}; got ${JSON.stringify(opts.by)}`, EXIT_USAGE);
         if (!FORMATS.includes(opts.output)) throw new CliError(`-o: must be one of ${FORMATS.join(', ')}; got ${JSON.stringify(opts.output)}`, EXIT_USAGE);
-        const report = await ctx.client().request<CostReportDocument>('GET', COST_REPORT_PATH, {
-          query: { by: opts.by, since: opts.since, ...(opts.namespace ? { namespace: opts.namespace } : {}) },
-        });
+        let report: CostReportDocument;
+        if (opts.scenario !== undefined) {
+          if (opts.namespace) throw new CliError('-n: not supported with --scenario (the report covers the whole simulated cluster)', EXIT_USAGE);
+          // The simulator prints the same CostReport document the live endpoint serves.
+          let out = '';
+          const capture = { ...ctx, io: { ...ctx.io, stdout: { write: (chunk: string) => { out += chunk; return true; } } } } as CommandContext;
+          const code = await runSimulate(capture, opts.scenario, { costBy: opts.by });
+          if (code !== 0) {
+            ctx.fail(code);
+            return;
+          }
+          report = JSON.parse(out) as CostReportDocument;
+        } else {
+          report = await ctx.client().request<CostReportDocument>('GET', COST_REPORT_PATH, {
+            query: { by: opts.by, since: opts.since, ...(opts.namespace ? { namespace: opts.namespace } : {}) },
+          });
+        }
         if (opts.output === 'json') ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (opts.output === 'csv') ctx.io.stdout.write(formatCostCsv(report));
         else ctx.io.stdout.write(formatCostTable(report));

@@ -8,6 +8,8 @@ import type { CommandContext, CommandModule } from './context.js';
 interface SimulateOptions {
   output?: string;
   until?: string;
+  /** Print the run's CostReport by this grouping instead of the report (`qm cost --scenario`). */
+  costBy?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function runSimulate(ctx: CommandContext, file: string, opts: Simul
   const args = [main, resolve(ctx.io.cwd, file)];
   if (opts.output !== undefined) args.push('-o', opts.output);
   if (opts.until !== undefined) args.push('--until', opts.until);
+  if (opts.costBy !== undefined) args.push('--cost-by', opts.costBy);
   const child = spawn(process.execPath, args, { cwd: ctx.io.cwd, env: { ...ctx.io.env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   // Error lines should name the file as the user typed it, not the absolute path passed down.
   const absolute = resolve(ctx.io.cwd, file);

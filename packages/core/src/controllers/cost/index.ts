@@ -23,3 +23,4 @@ export {
   type IdlePolicy, type IdleVerdict, type GpuUtilizationSample, type IdleAction, type HeldGpus, type IdleObservation,
   type IdleFinding, type IdleDecision,
 } from './idle-gpus.js';
+export { costReportDocument, type CostReportDocumentOptions } from './cost-report-document.js';
