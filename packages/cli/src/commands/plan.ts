@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from '../errors.js';
+import { runOfflineProgram } from '../offline-program.js';
 import { planMainPath } from '../repo-paths.js';
 import type { CommandContext, CommandModule } from './context.js';
 
@@ -16,27 +14,8 @@ import type { CommandContext, CommandModule } from './context.js';
  * qm plan serving --peak-qps 1000 --latency-ms 50 --concurrency 4
  * ```
  */
-export async function runPlan(ctx: CommandContext, args: string[]): Promise<number> {
-  const main = planMainPath();
-  if (!existsSync(main)) {
-    throw new CliError(`the planner is not built (${main} is missing); run \`npx tsc -b\`, or use ./qm, which builds first`, EXIT_FAILURE);
-  }
-  const child = spawn(process.execPath, [main, ...args], { cwd: ctx.io.cwd, env: { ...ctx.io.env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => ctx.io.stdout.write(chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => ctx.io.stderr.write(chunk));
-  const stop = () => child.kill('SIGTERM');
-  ctx.io.signal.addEventListener('abort', stop, { once: true });
-  try {
-    return await new Promise<number>((done) => {
-      child.on('error', (err) => {
-        ctx.io.stderr.write(`error: cannot start the planner: ${err.message}\n`);
-        done(EXIT_FAILURE);
-      });
-      child.on('close', (code, signal) => done(code ?? (signal && ctx.io.signal.aborted ? EXIT_INTERRUPTED : EXIT_FAILURE)));
-    });
-  } finally {
-    ctx.io.signal.removeEventListener('abort', stop);
-  }
+export function runPlan(ctx: CommandContext, args: string[]): Promise<number> {
+  return runOfflineProgram(ctx, planMainPath(), args, 'the planner');
 }
 
 export const planCommand: CommandModule = {

@@ -76,7 +76,8 @@ function computeClassKey(n: NodeInput): string {
   return `${labels}|${taints}|${n.unschedulableReason ?? ''}|${alloc}`;
 }
 
-function insertSorted(arr: NodeState[], node: NodeState): void {
+/** Where `node` is or would go in `arr`, which is sorted by node index (name order). */
+function positionOf(arr: readonly NodeState[], node: NodeState): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
@@ -84,18 +85,16 @@ function insertSorted(arr: NodeState[], node: NodeState): void {
     if (arr[mid].idx < node.idx) lo = mid + 1;
     else hi = mid;
   }
-  arr.splice(lo, 0, node);
+  return lo;
+}
+
+function insertSorted(arr: NodeState[], node: NodeState): void {
+  arr.splice(positionOf(arr, node), 0, node);
 }
 
 function removeSorted(arr: NodeState[], node: NodeState): void {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (arr[mid].idx < node.idx) lo = mid + 1;
-    else hi = mid;
-  }
-  if (arr[lo] === node) arr.splice(lo, 1);
+  const at = positionOf(arr, node);
+  if (arr[at] === node) arr.splice(at, 1);
 }
 
 export class ClusterState {

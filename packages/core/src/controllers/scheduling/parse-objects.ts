@@ -143,16 +143,8 @@ function stableKey(value: unknown): string {
   return JSON.stringify(value);
 }
 
-interface Common {
-  queue?: string;
-  queueProblem?: string;
-  priority: number;
-  priorityClassName?: string;
-  preemptNever: boolean;
-  createdMs: number;
-  pendingSinceMs: number;
-  retryAfterMs?: number;
-}
+/** The fields every workload of one object shares, as the cycle reads them. */
+type Common = Pick<WorkloadInput, 'queue' | 'queueProblem' | 'priority' | 'priorityClassName' | 'preemptNever' | 'createdMs' | 'pendingSinceMs' | 'retryAfterMs'>;
 
 function commonOf(obj: ApiObject, routing: Routing): Common {
   const spec = (obj.spec ?? {}) as Record<string, any>;
