@@ -11,3 +11,4 @@ export * from './defaults.js';
 export * from './scenario.js';
 export * from './openapi.js';
 export * from './examples.js';
+export * from './cost-report.js';

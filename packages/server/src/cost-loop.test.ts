@@ -251,10 +251,10 @@ test('ModelDeployment with gateway counts: status.cost.requests accrues, usdPer1
     assert.equal(c.requests, 50_000, 'only what the gateway counted since the last write is added');
     near(c.usdPer1kRequests, 2 * GPU_HOUR * 1000 / 50_000, 'two replica-hours over 50k requests');
     const doc = await costReportDocument(s, clock.t, { by: 'job', since: '3h' });
-    const row = (doc.rows as Array<Record<string, unknown>>).find((r) => r.key === 'team-a/ModelDeployment/chat')!;
+    const row = doc.rows.find((r) => r.key === 'team-a/ModelDeployment/chat')!;
     assert.equal(row.usdPer1kRequests, c.usdPer1kRequests);
     const byNs = await costReportDocument(s, clock.t, { by: 'namespace', since: '3h' });
-    assert.ok((byNs.rows as Array<Record<string, unknown>>).every((r) => r.usdPer1kRequests === undefined), 'only by job');
+    assert.ok(byNs.rows.every((r) => r.usdPer1kRequests === undefined), 'only by job');
   } finally {
     await l.stop();
     await s.close();

@@ -14,7 +14,7 @@
  * ```
  */
 import type { FastifyInstance } from 'fastify';
-import { QmError, parseDurationSeconds } from '@qm/api';
+import { QmError, parseDurationSeconds, type CostReportDocument } from '@qm/api';
 import {
   buildCostReport, costReportDocument as toDocument, deploymentIntervals, parseCostGrouping, trainingJobIntervals,
   type Clock, type CostReport, type CostRow, type PodInterval, type Store,
@@ -35,7 +35,7 @@ export function registerCostReportRoute(app: FastifyInstance, deps: { store: Sto
 }
 
 /** The CostReport document for a query (BadRequest naming the parameter for bad input). */
-export async function costReportDocument(store: Store, nowMs: number, query: CostReportQuery): Promise<Record<string, unknown>> {
+export async function costReportDocument(store: Store, nowMs: number, query: CostReportQuery): Promise<CostReportDocument> {
   const byText = single(query.by) ?? 'namespace';
   const by = parseCostGrouping(byText);
   if (!by) throw new QmError('BadRequest', `by: must be one of namespace, queue, job, node; got ${JSON.stringify(byText)}`);

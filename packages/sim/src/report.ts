@@ -11,6 +11,7 @@
  * ```
  */
 import type { ClusterMirror } from './cluster-mirror.js';
+import type { CostReportDocument } from '@qm/api';
 import { usdPer1kRequests } from '@qm/core';
 import { workloadKey, type CostLedger } from './cost-ledger.js';
 import type { DeploymentRecord } from './deployment-tracker.js';
@@ -123,7 +124,7 @@ export interface SimulationReport {
   queues: QueueReport[];
   metrics: ReportMetrics;
   /** Only with SimulationOptions.costReportBy: the CostReport document `qm cost` prints, over the whole run. */
-  costReport?: Record<string, unknown>;
+  costReport?: CostReportDocument;
 }
 
 export interface ReportInputs {

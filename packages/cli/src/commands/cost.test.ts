@@ -3,13 +3,17 @@ import { test } from 'node:test';
 import { formatCostCsv, formatCostTable, type CostReportDocument } from './cost.js';
 
 const report: CostReportDocument = {
+  apiVersion: 'ml.quartermaster.dev/v1alpha1', kind: 'CostReport', metadata: { creationTimestamp: '2024-06-08T00:00:00Z' },
   spec: { by: 'namespace', since: '7d', start: '2024-06-01T00:00:00Z', end: '2024-06-08T00:00:00Z' },
   rows: [
     { key: 'team-a', gpuHours: 12.5, cpuCoreHours: 40, memoryGiBHours: 320, usd: 60, spotUSD: 10, onDemandUSD: 50, idleShareUSD: 6, unpricedGpuHours: 0, totalUSD: 66 },
     { key: 'team,b', gpuHours: 2, cpuCoreHours: 0, memoryGiBHours: 0, usd: 0, spotUSD: 0, onDemandUSD: 0, idleShareUSD: 0, unpricedGpuHours: 2, totalUSD: 0 },
   ],
-  idle: { usd: 6, gpuHours: 3, unsharedUSD: 0 },
-  totals: { nodeUSD: 66, chargedUSD: 60, idleUSD: 6, unpricedGpuHours: 2 },
+  idle: { usd: 6, gpuHours: 3, cpuCoreHours: 0, memoryGiBHours: 0, unsharedUSD: 0 },
+  totals: {
+    nodeUSD: 66, chargedUSD: 60, idleUSD: 6, differenceUSD: 0, goneNodeUSD: 0, gpuHours: 14.5, cpuCoreHours: 40, memoryGiBHours: 320,
+    spotUSD: 10, onDemandUSD: 50, unpricedGpuHours: 2,
+  },
   unpricedNodes: [{ node: 'cpu-1', reason: 'unpriced: no NodePool; no instance type; no GPU model' }],
 };
 

@@ -2,35 +2,15 @@ import { CliError, EXIT_USAGE } from '../errors.js';
 import { renderTable } from '../table.js';
 import type { CommandContext, CommandModule } from './context.js';
 import { runSimulate } from './simulate.js';
+import type { CostReportDocument, CostRow } from '@qm/api';
 
 /** The server's showback endpoint (see docs/api-reference.md). */
 export const COST_REPORT_PATH = '/apis/ml.quartermaster.dev/v1alpha1/costreport';
 const GROUPINGS = ['namespace', 'queue', 'job', 'node'];
 const FORMATS = ['table', 'json', 'csv'];
 
-interface CostRow {
-  key: string;
-  gpuHours: number;
-  cpuCoreHours: number;
-  memoryGiBHours: number;
-  usd: number;
-  spotUSD: number;
-  onDemandUSD: number;
-  idleShareUSD: number;
-  unpricedGpuHours: number;
-  totalUSD?: number;
-  /** `--by job`, ModelDeployments that served requests: USD per 1,000 requests over their life. */
-  usdPer1kRequests?: number;
-}
-
-/** The CostReport document as the server sends it (the fields `qm cost` prints). */
-export interface CostReportDocument {
-  spec: { by: string; since: string; start: string; end: string; namespace?: string };
-  rows: CostRow[];
-  idle: { usd: number; gpuHours: number; unsharedUSD: number };
-  totals: { nodeUSD: number; chargedUSD: number; idleUSD: number; goneNodeUSD?: number; unpricedGpuHours: number };
-  unpricedNodes: Array<{ node: string; reason: string }>;
-}
+/** The CostReport document as the server (or the simulator) sends it; the shape lives in @qm/api. */
+export type { CostReportDocument } from '@qm/api';
 
 const COLUMNS: Array<[string, (r: CostRow) => string]> = [
   ['GPU-HOURS', (r) => hours(r.gpuHours)],

@@ -6,9 +6,8 @@
  *
  * Example: `costReportDocument(report, { since: '7d', startMs, endMs, createdMs: now })`
  */
-import { QM_API_VERSION } from '@qm/api';
+import { QM_API_VERSION, type CostReportDocument, type CostRow, type CostTotals } from '@qm/api';
 import type { CostReport } from './cost-report.js';
-import type { CostRow } from './showback.js';
 import { roundCost } from './workload-cost.js';
 
 export interface CostReportDocumentOptions {
@@ -24,21 +23,22 @@ export interface CostReportDocumentOptions {
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-export function costReportDocument(report: CostReport, opts: CostReportDocumentOptions): Record<string, unknown> {
+export function costReportDocument(report: CostReport, opts: CostReportDocumentOptions): CostReportDocument {
   return {
     apiVersion: QM_API_VERSION,
     kind: 'CostReport',
     metadata: { creationTimestamp: iso(opts.createdMs) },
     spec: { by: report.by, since: opts.since, start: iso(opts.startMs), end: iso(opts.endMs), ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) },
-    rows: (opts.rows ?? report.rows).map((row) => ({ ...roundAll(row as unknown as Record<string, unknown>), totalUSD: roundCost(row.usd + row.idleShareUSD) })),
+    rows: (opts.rows ?? report.rows).map((row): CostRow => ({ ...roundAll(row), totalUSD: roundCost(row.usd + row.idleShareUSD) })),
     idle: roundAll(report.idle),
-    totals: roundAll(report.totals),
+    totals: roundAll<CostTotals>(report.totals),
     unpricedNodes: report.unpricedNodes,
   };
 }
 
-function roundAll<T extends object>(obj: T): Record<string, unknown> {
+/** A copy with every number rounded as money (strings and other fields kept). */
+function roundAll<T extends object>(obj: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) out[k] = typeof v === 'number' ? roundCost(v) : v;
-  return out;
+  return out as T;
 }

@@ -15,6 +15,7 @@ import { meterNode, podIntervalCost, type NodeMeter, type PodCharge, type PodInt
 import type { NodePrice } from './node-price.js';
 import { aggregateCharges, shareIdle, type CostGrouping, type CostRow } from './showback.js';
 import { missingNodePrice } from './workload-cost.js';
+import type { CostTotals } from '@qm/api';
 
 export const COST_GROUPINGS: readonly CostGrouping[] = ['namespace', 'queue', 'job', 'node'];
 
@@ -31,21 +32,7 @@ export interface CostReportInput {
   intervals: readonly PodInterval[];
 }
 
-export interface CostTotals {
-  nodeUSD: number;
-  chargedUSD: number;
-  idleUSD: number;
-  /** nodeUSD − chargedUSD − idleUSD over the nodes in the cluster; 0 up to float rounding. */
-  differenceUSD: number;
-  /** Charged to work on nodes that are gone (not part of nodeUSD). */
-  goneNodeUSD: number;
-  gpuHours: number;
-  cpuCoreHours: number;
-  memoryGiBHours: number;
-  spotUSD: number;
-  onDemandUSD: number;
-  unpricedGpuHours: number;
-}
+export type { CostTotals } from '@qm/api';
 
 export interface CostReport {
   window: TimeWindow;

@@ -10,25 +10,9 @@
  * ```
  */
 import type { PodCharge } from './metering.js';
+import type { CostGrouping, CostRow } from '@qm/api';
 
-export type CostGrouping = 'namespace' | 'queue' | 'job' | 'node';
-
-export interface CostRow {
-  /** `team-a`, a queue name (`(none)` when unknown), `team-a/TrainingJob/bert`, or a node name. */
-  key: string;
-  gpuHours: number;
-  cpuCoreHours: number;
-  memoryGiBHours: number;
-  usd: number;
-  spotUSD: number;
-  onDemandUSD: number;
-  /** The row's share of idle cost (0 until shareIdle runs). */
-  idleShareUSD: number;
-  /** GPU-hours that ran on nodes with no price: their USD is unknown, not zero. */
-  unpricedGpuHours: number;
-  /** `--by job`, ModelDeployment rows: USD per 1,000 requests over the deployment's life (status.cost), where it served any. */
-  usdPer1kRequests?: number;
-}
+export type { CostGrouping, CostRow } from '@qm/api';
 
 /** The grouping key of a charge. */
 export function costKey(charge: PodCharge, by: CostGrouping): string {
