@@ -85,17 +85,9 @@ test('the suite has at least 32 named scenarios, each a valid Scenario with an e
   for (const e of expectFiles) assert.ok(scenarioFiles.includes(e.replace('.expect.yaml', '.yaml')), `${e} has no scenario`);
 });
 
-/**
- * Scheduler bugs this suite found and that are not fixed yet (evidence in scenarios/FINDINGS.md).
- * They run and report as `todo` (visible in the summary, not failing CI); remove an entry with its fix.
- */
-const KNOWN_SCHEDULER_BUGS: Record<string, string> = {
-};
-
 for (const file of scenarioFiles) {
   const name = file.replace(/\.yaml$/, '');
-  const todo = KNOWN_SCHEDULER_BUGS[name];
-  test(name, todo ? { todo } : {}, async () => {
+  test(name, async () => {
     const expect = loadExpectation(name);
     const seen: { objects: ApiObject[] } = { objects: [] };
     const wantsStatus = expect.status !== undefined && Object.keys(expect.status).length > 0;

@@ -79,6 +79,12 @@ function durationFlag(name: string, raw: string | undefined, fallbackMs: number)
   return seconds * 1000;
 }
 
+/** A positive number of seconds from the environment, in ms (undefined when unset or bad). */
+function envSeconds(name: string): number | undefined {
+  const seconds = Number(process.env[name]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
 function intFlag(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`--${name} must be an integer from 0 to ${max}; got "${raw}"`);
@@ -129,10 +135,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  // Tuning knobs are read here, at the process edge, so the platform itself reads no ambient environment.
+  const costIntervalMs = envSeconds('QM_COST_INTERVAL_SECONDS');
+  const gpuSampleIntervalMs = envSeconds('QM_GPU_SAMPLE_INTERVAL_SECONDS');
   let started;
   try {
     started = await startPlatform({
       dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host, gatewayPort: flags.gatewayPort, hpaSyncPeriodMs: flags.hpaSyncPeriodMs,
+      ...(costIntervalMs ? { cost: { intervalMs: costIntervalMs } } : {}),
+      ...(gpuSampleIntervalMs ? { gpuSampleIntervalMs } : {}),
       virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,
       ...(process.env.QM_GIT_COMMIT ? { gitCommit: process.env.QM_GIT_COMMIT } : {}),
     });

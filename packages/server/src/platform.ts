@@ -49,6 +49,8 @@ export interface PlatformOptions {
   scheduler?: Pick<SchedulerLoopOptions, 'resyncIntervalMs' | 'config'>;
   /** Cost metering and budget periods (default 15 s each; env QM_COST_INTERVAL_SECONDS sets both). */
   cost?: { intervalMs?: number; budgetIntervalMs?: number };
+  /** How often nvidia-smi is sampled for idle-GPU detection (default 30 s). */
+  gpuSampleIntervalMs?: number;
   /** The serving gateway's port (`--gateway-port`; default 0 = a free port, printed in the logs). */
   gatewayPort?: number;
   /** How often HorizontalPodAutoscalers are evaluated (`--hpa-sync-period`; default 15 s, as Kubernetes). */
@@ -160,7 +162,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       store, clock, recorder, source: serving,
       ...(options.hpaSyncPeriodMs ? { syncPeriodMs: options.hpaSyncPeriodMs } : {}), ...(logger ? { logger } : {}),
     }));
-    const costIntervalMs = options.cost?.intervalMs ?? envSeconds('QM_COST_INTERVAL_SECONDS');
+    const costIntervalMs = options.cost?.intervalMs;
     loops.push(await startCostLoop({
       store, clock, registry: metrics.registry, requestCounts: gatewayRequestCounter((key) => serving.gateway.stats(key)),
       ...(logger ? { logger } : {}), ...(costIntervalMs ? { intervalMs: costIntervalMs } : {}),
@@ -168,8 +170,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const budgetIntervalMs = options.cost?.budgetIntervalMs ?? costIntervalMs;
     loops.push(await startBudgetLoop({ store, clock, recorder, ...(logger ? { logger } : {}), ...(budgetIntervalMs ? { intervalMs: budgetIntervalMs } : {}) }));
     registerCostReportRoute(app, { store, clock });
-    // Idle GPUs: nvidia-smi every 30 s (QM_GPU_SAMPLE_INTERVAL_SECONDS), per-namespace policy (docs/cost.md).
-    const idleIntervalMs = envSeconds('QM_GPU_SAMPLE_INTERVAL_SECONDS');
+    // Idle GPUs: nvidia-smi every 30 s by default, per-namespace policy (docs/cost.md).
+    const idleIntervalMs = options.gpuSampleIntervalMs;
     loops.push(await startIdleGpuLoop({ store, clock, recorder, nodeName: node.metadata.name, ...(logger ? { logger } : {}), ...(idleIntervalMs ? { intervalMs: idleIntervalMs } : {}) }));
 
     const host = options.host ?? '127.0.0.1';
@@ -206,12 +208,6 @@ function clientHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '::1';
   return host;
-}
-
-/** A positive number of seconds from the environment, in ms (undefined when unset or bad). */
-function envSeconds(name: string): number | undefined {
-  const seconds = Number(process.env[name]);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 function urlHost(host: string): string {
