@@ -103,6 +103,11 @@ export class ClusterState {
   readonly classes: NodeClass[] = [];
   /** Bumped whenever capacity is freed, so cached "did not fit" answers expire. */
   freedEpoch = 0;
+  /**
+   * Bumped whenever any freed counter (freedEpoch, freedTo) may have changed, never reset: an
+   * unchanged version means every freed signature is as it was (a cheap "nothing to recompute").
+   */
+  freedVersion = 0;
   /** Nodes whose capacity is held for a starving gang (few; kept so nobody scans every node for them). */
   readonly held = new Set<NodeState>();
 
@@ -197,6 +202,7 @@ export class ClusterState {
   }
 
   restoreFreed(mark: FreedMark): void {
+    this.freedVersion++;
     this.freedEpoch = mark.epoch;
     this.classes.forEach((c, i) => {
       const saved = mark.perClass[i];
@@ -217,6 +223,7 @@ export class ClusterState {
   /** Records that `node` now has more free than before (what cached "did not fit" answers watch). */
   noteFreed(node: NodeState): void {
     const cls = node.cls;
+    this.freedVersion++;
     for (let k = Math.min(cls.maxGpu, node.freeGpus); k >= 0; k--) cls.freedTo[k]++;
   }
 

@@ -71,7 +71,8 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   // 1. snapshot (built, or reused from the last cycle by opts.memo)
   const admitted: AdmissionDecision[] = [];
   const preempted: PreemptionDecision[] = [];
-  const reasons = new Map<string, string>();
+  // Keyed by the input object (identity hashing), not its id string: 10,000 lookups a cycle.
+  const reasons = new Map<WorkloadInput, string>();
   const noQueue: WorkloadInput[] = [];
 
   // 2. order
@@ -79,7 +80,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   for (const w of input.workloads) {
     if (w.admitted) continue;
     if (!w.queue || w.queueProblem || !snap.queues.has(w.queue)) {
-      reasons.set(w.id, w.queueProblem ?? `queue ${w.queue} does not exist`);
+      reasons.set(w, w.queueProblem ?? `queue ${w.queue} does not exist`);
       noQueue.push(w);
       continue;
     }
@@ -103,7 +104,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   // A failed shape fails again until capacity is freed: cache by shape. A shape that found no
   // node stays failed until a node it may use (eligible class) gets the GPUs one pod needs;
   // one that quota stopped, until anything is freed.
-  interface Failure { sig: number; global: boolean; reason: string }
+  interface Failure { sig: number; global: boolean; reason: string; freedVersion: number }
   const failedShapes = new Map<string, Array<Failure | undefined>>();
   const freedSig = (w: WorkloadInput, global: boolean): number => {
     if (global) return snap.cluster.freedEpoch;
@@ -114,6 +115,13 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       sig += snap.cluster.freedSignature(e.classes, need);
     }
     return sig;
+  };
+  /** Nothing freed since (same version), or nothing this shape could use: the failure stands. */
+  const stillFails = (f: Failure, w: WorkloadInput): boolean => {
+    if (f.freedVersion === snap.cluster.freedVersion) return true;
+    if (f.sig !== freedSig(w, f.global)) return false;
+    f.freedVersion = snap.cluster.freedVersion;
+    return true;
   };
   const headTried = new Set<string>();
   const holders = new Set<string>();
@@ -138,15 +146,15 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   function tryAdmit(w: WorkloadInput, isHead: boolean): boolean {
     const queue = w.queue!;
     if (w.retryAfterMs !== undefined && w.retryAfterMs > nowMs) {
-      reasons.set(w.id, `waiting to retry after ${iso(w.retryAfterMs)}`);
+      reasons.set(w, `waiting to retry after ${iso(w.retryAfterMs)}`);
       return false;
     }
     const request = snap.totalRequest(w);
     const shape = shapeOf(w);
     const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
     const cached = failedShapes.get(shape)?.[slot];
-    if (cached && !isHead && cached.sig === freedSig(w, cached.global)) {
-      reasons.set(w.id, cached.reason);
+    if (cached && !isHead && stillFails(cached, w)) {
+      reasons.set(w, cached.reason);
       return false;
     }
     // The same search over the same state ended the same way in an earlier cycle: take its answer.
@@ -202,9 +210,8 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
         snap.cluster.freedEpoch = epochAfter;
         const net = new Map<NodeState, number>();
         for (const v of plan.victims) {
-          v.entry.state.pods.forEach((p, i) => {
-            const node = v.entry.taken[i] && snap.cluster.byName.get(p.node);
-            if (node) net.set(node, (net.get(node) ?? 0) + Math.max(1, v.entry.w.podRequest[GPU] ?? 0));
+          v.entry.nodes.forEach((node, i) => {
+            if (node && v.entry.taken[i]) net.set(node, (net.get(node) ?? 0) + Math.max(1, v.entry.w.podRequest[GPU] ?? 0));
           });
         }
         for (const p of r.pods) {
@@ -223,12 +230,12 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     if (isHead && placementFailed && nowMs - w.pendingSinceMs >= config.starvationBoundMs && holdFor(w)) {
       text += `; ${HELD_MARK} (waiting ${durationText(nowMs - w.pendingSinceMs)})`;
     }
-    reasons.set(w.id, text);
+    reasons.set(w, text);
     if (snap.cluster.freedEpoch === epochBefore) {
       let slots = failedShapes.get(shape);
       if (!slots) failedShapes.set(shape, (slots = []));
       const global = !placementFailed;
-      slots[slot] = { sig: freedSig(w, global), global, reason: text };
+      slots[slot] = { sig: freedSig(w, global), global, reason: text, freedVersion: snap.cluster.freedVersion };
     }
     return false;
   }
@@ -290,20 +297,20 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
 
   // 7. result
   const pending: PendingDecision[] = [];
-  const admittedIds = new Set(admitted.map((a) => a.workload.id));
+  const admittedInputs = new Set(admitted.map((a) => a.workload));
   const queuePending = new Map<string, number>();
   const candidates: WorkloadInput[] = [];
   for (const [queue, items] of ordered) {
     let position = 0;
     for (const w of items) {
-      if (admittedIds.has(w.id)) continue;
+      if (admittedInputs.has(w)) continue;
       position++;
       if (position <= config.estimateHorizon) candidates.push(w);
-      pending.push({ workload: w, reason: reasons.get(w.id) ?? 'not tried', queuePosition: position });
+      pending.push({ workload: w, reason: reasons.get(w) ?? 'not tried', queuePosition: position });
     }
     queuePending.set(queue, position);
   }
-  for (const w of noQueue) pending.push({ workload: w, reason: reasons.get(w.id)! });
+  for (const w of noQueue) pending.push({ workload: w, reason: reasons.get(w)! });
 
   const queues: QueueReport[] = [];
   for (const q of input.queues) {

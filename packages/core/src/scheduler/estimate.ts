@@ -97,6 +97,7 @@ const rankOfShape = (s: Shape): number => s.ranks[s.cursor];
 export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInput[], maxAttempts = 20_000): Map<string, number> {
   const out = new Map<string, number>();
   if (candidates.length === 0) return out;
+  snap.sealStateKey();
   snap.cluster.unhold();
   const ends = [...snap.admitted.values()]
     .filter((e) => e.state.expectedEndMs !== undefined)
@@ -241,10 +242,7 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
     const touched: NodeState[] = [];
     while (i < ends.length && ends[i].state.expectedEndMs === t) {
       const e = ends[i++];
-      for (const p of e.state.pods) {
-        const node = snap.cluster.byName.get(p.node);
-        if (node) touched.push(node);
-      }
+      for (const node of e.nodes) if (node) touched.push(node);
       wakeShapes(onNamespace.get(e.w.namespace));
       wakeShapes(onTree.get(e.state.flavor));
       snap.forget(e.w.id);

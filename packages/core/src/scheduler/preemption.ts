@@ -18,6 +18,7 @@ import { GPU, describeAmount, type Resources } from '../resources/index.js';
 import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
+import { RunMerge } from './run-merge.js';
 import type { AdmittedEntry, Snapshot } from './snapshot.js';
 import type { WorkloadInput } from './types.js';
 
@@ -159,10 +160,8 @@ function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, candidates: 
   const extra = new Map<NodeState, number>();
   for (const { e } of candidates) {
     const gpus = e.w.podRequest[GPU] ?? 0;
-    e.state.pods.forEach((p, i) => {
-      if (!e.taken[i]) return;
-      const node = snap.cluster.byName.get(p.node);
-      if (!node || !classes.has(node.cls)) return;
+    e.nodes.forEach((node, i) => {
+      if (!e.taken[i] || !node || !classes.has(node.cls)) return;
       const before = extra.get(node) ?? 0;
       extra.set(node, before + gpus);
       slots += Math.floor((node.freeGpus + before + gpus) / need) - Math.floor((node.freeGpus + before) / need);
@@ -214,26 +213,27 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
     // Only the queues some rule allows: its own (withinQueue: strictly lower priority), and other
     // queues that borrow (removing victims only lowers usage, so a queue within its guarantee now
     // stays so) — for fairShare only those whose share is above the preemptor's.
-    let runs = 0;
+    const runStarts: number[] = [];
     if (queue.withinQueue !== 'Never' && snap.admittedByQueue.get(w.queue)?.size) {
+      runStarts.push(candidates.length);
       consider(w.queue, w.priority - 1);
-      runs++;
     }
     const crossQueue = within ? reclaimAllowed : tree.maxShareExcept(w.queue) > preemptorShare;
     if (crossQueue) {
       for (const [q, entries] of snap.admittedByQueue) {
         if (q === w.queue || entries.size === 0 || !tree.isBorrowing(q, request)) continue;
         if (!within && queueShare(q) <= preemptorShare) continue;
+        runStarts.push(candidates.length);
         consider(q, within ? Infinity : w.priority);
-        runs++;
       }
     }
     if (candidates.length === 0 || !couldFit(snap, w, flavor, candidates)) continue;
-    // Each queue's run is already in victim order: this sort only merges them.
-    if (runs > 1) candidates.sort((a, b) => compare(a.e, b.e));
+    // Each queue's run is already in victim order: merge them lazily, since the search usually
+    // stops after a few victims (sorting every candidate was most of a search's cost).
+    const inOrder = new RunMerge(candidates, runStarts, (a, b) => compare(a.e, b.e));
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];
     let ok = false;
-    for (const c of candidates) {
+    for (let c = inOrder.next(); c; c = inOrder.next()) {
       if (snap.pdbBlocking(c.e.w)) continue;
       const why = stillEligible(snap, w, c.e, c.rule, flavor);
       if (why === undefined) continue;

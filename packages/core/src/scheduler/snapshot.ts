@@ -12,7 +12,7 @@
  */
 import { addInto, scale, type Resources } from '../resources/index.js';
 import { matchesLabelSelector } from '../selectors/index.js';
-import { ClusterState, type FreedMark } from './cluster-state.js';
+import { ClusterState, type FreedMark, type NodeState } from './cluster-state.js';
 import { NamespaceQuotas } from './namespace-quota.js';
 import { EligibilityCache } from './placer.js';
 import { QuotaTree } from './quota-tree.js';
@@ -23,6 +23,8 @@ export interface AdmittedEntry {
   state: AdmittedState;
   /** Device indices actually taken per pod (nodes that are gone take nothing). */
   taken: Array<Record<string, number[]> | undefined>;
+  /** Each pod's node, resolved once (undefined: the node is gone); forget and the estimates walk these often. */
+  nodes: Array<NodeState | undefined>;
   /** False while forgotten (a victim order may still list it). */
   alive?: boolean;
   /** Work lost if preempted at `lostAtMs` (victim ordering computes it once per cycle time). */
@@ -98,8 +100,9 @@ export class Snapshot {
   assume(w: WorkloadInput, state: AdmittedState): void {
     const flavor = this.flavorFor(w, state);
     const st = flavor === state.flavor ? state : { ...state, flavor };
-    const taken = st.pods.map((p) => {
-      const node = this.cluster.byName.get(p.node);
+    const nodes = st.pods.map((p) => this.cluster.byName.get(p.node));
+    const taken = st.pods.map((p, i) => {
+      const node = nodes[i];
       return node ? this.cluster.take(node, w.podRequest, p.devices) : undefined;
     });
     this.trees.get(flavor)?.charge(st.queue, this.totalRequest(w), 1);
@@ -107,17 +110,17 @@ export class Snapshot {
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state: st, taken, alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state: st, taken, nodes, alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
 
   /** Puts back exactly the entry `forget` removed (same devices). */
   private reinstate(e: AdmittedEntry): void {
-    e.state.pods.forEach((p, i) => {
-      const node = this.cluster.byName.get(p.node);
+    for (let i = 0; i < e.nodes.length; i++) {
+      const node = e.nodes[i];
       const devices = e.taken[i];
       if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
-    });
+    }
     const tree = this.trees.get(e.state.flavor);
     tree?.charge(e.state.queue, this.totalRequest(e.w), 1);
     const qn = tree?.byName.get(e.state.queue);
@@ -126,7 +129,7 @@ export class Snapshot {
     this.addAdmitted(e);
     if (this.journal?.removed.get(e.w.id) === e) {
       this.journal.removed.delete(e.w.id);
-      this.journalMix(`-${this.entryKey(e)}`, -1);
+      if (!this.journal.sealed) this.journalMix(`-${this.entryKey(e)}`, -1);
     } else this.journalAdd(e.w.id);
   }
 
@@ -134,7 +137,7 @@ export class Snapshot {
     const e = this.journal && this.admitted.get(id);
     if (!e) return;
     this.journal!.added.add(id);
-    this.journalMix(`+${this.entryKey(e)}`, 1);
+    if (!this.journal!.sealed) this.journalMix(`+${this.entryKey(e)}`, 1);
   }
 
   private readonly entryKeys = new WeakMap<AdmittedEntry, string>();
@@ -168,6 +171,7 @@ export class Snapshot {
   stateKey(): string {
     const j = this.journal;
     if (!j) return '';
+    if (j.sealed) throw new Error('Snapshot.stateKey: the state key was sealed for this cycle');
     const key = `${j.added.size}/${j.removed.size}/${j.hash1.toString(36)}/${j.hash2.toString(36)}`;
     if (this.cluster.held.size === 0) return key;
     const holds = [...this.cluster.held].map((n) => `${n.name}>${n.heldBy?.id ?? ''}`).sort().join('|');
@@ -178,12 +182,24 @@ export class Snapshot {
    * What a cycle changed, so `endCycle` can undo it and the snapshot can serve the next cycle
    * (see CycleMemo): admissions added, admitted entries removed, freed counters, PDB budgets.
    */
-  private journal?: { added: Set<string>; removed: Map<string, AdmittedEntry>; freed: FreedMark; pdb: Map<string, number>; hash1: number; hash2: number };
+  private journal?: {
+    added: Set<string>; removed: Map<string, AdmittedEntry>; freed: FreedMark; pdb: Map<string, number>; hash1: number; hash2: number;
+    /** No stateKey is asked for any more this cycle (see sealStateKey): changes are still recorded, not hashed. */
+    sealed: boolean;
+  };
+
+  /**
+   * Declares that nothing asks for stateKey() again this cycle (the estimates, which run last,
+   * forget thousands of entries): saves hashing each change; endCycle still undoes them all.
+   */
+  sealStateKey(): void {
+    if (this.journal) this.journal.sealed = true;
+  }
 
   /** Starts recording what the cycle changes. */
   beginCycle(): void {
     this.victimOrders.clear();
-    this.journal = { added: new Set(), removed: new Map(), freed: this.cluster.markFreed(), pdb: new Map(this.pdbAllowed), hash1: 0, hash2: 0 };
+    this.journal = { added: new Set(), removed: new Map(), freed: this.cluster.markFreed(), pdb: new Map(this.pdbAllowed), hash1: 0, hash2: 0, sealed: false };
   }
 
   /** Undoes everything since `beginCycle`: the snapshot is again what its inputs say. */
@@ -242,7 +258,7 @@ export class Snapshot {
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
   }
@@ -251,11 +267,11 @@ export class Snapshot {
   forget(id: string): () => void {
     const e = this.admitted.get(id);
     if (!e) return () => {};
-    e.state.pods.forEach((p, i) => {
-      const node = this.cluster.byName.get(p.node);
+    for (let i = 0; i < e.nodes.length; i++) {
+      const node = e.nodes[i];
       const devices = e.taken[i];
       if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
-    });
+    }
     const tree = this.trees.get(e.state.flavor);
     tree?.charge(e.state.queue, this.totalRequest(e.w), -1);
     const qn = tree?.byName.get(e.state.queue);
@@ -268,10 +284,10 @@ export class Snapshot {
     if (j) {
       if (j.added.has(id)) {
         j.added.delete(id);
-        this.journalMix(`+${this.entryKey(e)}`, -1);
+        if (!j.sealed) this.journalMix(`+${this.entryKey(e)}`, -1);
       } else if (!j.removed.has(id)) {
         j.removed.set(id, e);
-        this.journalMix(`-${this.entryKey(e)}`, 1);
+        if (!j.sealed) this.journalMix(`-${this.entryKey(e)}`, 1);
       }
     }
     return () => this.reinstate(e);
