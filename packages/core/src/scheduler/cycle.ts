@@ -16,10 +16,11 @@
 import { DEFAULT_SCHEDULER_CONFIG } from '../controllers/scheduling/types.js';
 import { GPU, addInto, type Resources } from '../resources/index.js';
 import { estimateStarts } from './estimate.js';
-import { HeadHeap, compareWithinQueue, type QueueHead } from './ordering.js';
+import { HeadHeap, compareHeads, compareWithinQueue, type QueueHead } from './ordering.js';
 import type { NodeState } from './cluster-state.js';
 import { placeGang } from './placer.js';
 import { findPreemption, type PreemptionPlan } from './preemption.js';
+import { HopelessSearches } from './hopeless-searches.js';
 import { Snapshot } from './snapshot.js';
 import { staticReject } from './plugins/index.js';
 import { HELD_MARK, nextTimeRuleDueMs } from './time-rules.js';
@@ -123,6 +124,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     f.freedVersion = snap.cluster.freedVersion;
     return true;
   };
+  const hopeless = new HopelessSearches(snap, nowMs);
   const headTried = new Set<string>();
   const holders = new Set<string>();
   const admittedNow = new Set<string>();
@@ -131,7 +133,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     return holder.queue === w.queue && w.priority < holder.priority && q?.withinQueue !== 'Never';
   };
 
-  for (let head: QueueHead | undefined = heap.pop(); head; head = heap.pop()) {
+  for (let head: QueueHead | undefined = heap.pop(); head;) {
     const w = head.items[head.cursor++];
     const queue = w.queue!;
     const isHead = !headTried.has(queue);
@@ -139,8 +141,12 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     if (!decided) headTried.add(queue);
     if (head.cursor < head.items.length) {
       head.share = shareOf(queue);
+      // Still ahead of every other queue (heads never tie: ids differ)? Go on without a heap round trip.
+      const next = heap.peek();
+      if (!next || compareHeads(head, next) < 0) continue;
       heap.push(head);
     }
+    head = heap.pop();
   }
 
   function tryAdmit(w: WorkloadInput, isHead: boolean): boolean {
@@ -196,8 +202,14 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     const markBefore = snap.cluster.markFreed();
     let plan = rememberedPlan && replayPlan(rememberedPlan.plan);
     if (!plan && !remembered && reason !== undefined && !reason.startsWith('namespace ')) {
-      plan = findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow });
-      if (plan && planKey !== undefined) memo!.rememberPlan(planKey, { plan, reason, placementFailed });
+      // Failed searches leave the snapshot as it was: only admissions (with their victims) change it.
+      const version = admitted.length;
+      if (!hopeless.covers(w, version)) {
+        const outcome = { hopeless: false };
+        plan = findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow, outcome });
+        if (plan && planKey !== undefined) memo!.rememberPlan(planKey, { plan, reason, placementFailed });
+        if (!plan && outcome.hopeless) hopeless.record(w, version);
+      }
     }
     if (plan) {
       const r = placeGang(snap.cluster, snap.elig, w, {

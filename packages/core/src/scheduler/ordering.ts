@@ -37,6 +37,11 @@ export class HeadHeap {
     return this.heap.length;
   }
 
+  /** The head that pop() would return, left in place. */
+  peek(): QueueHead | undefined {
+    return this.heap[0];
+  }
+
   push(h: QueueHead): void {
     const heap = this.heap;
     heap.push(h);

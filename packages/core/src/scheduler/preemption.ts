@@ -27,6 +27,12 @@ export interface PreemptionContext {
   minRuntimeBeforePreemptionMs: number;
   /** Workloads admitted in this cycle: never victims of the same cycle. */
   exclude?: ReadonlySet<string>;
+  /**
+   * Filled in on failure: `hopeless` is true when, in every flavor, even taking out every
+   * candidate victim could not make room (the pod-slot bound failed, or there were none), as
+   * opposed to a search that tried victims one by one and still did not fit.
+   */
+  outcome?: { hopeless: boolean };
 }
 
 export interface VictimChoice {
@@ -182,6 +188,7 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
   const request = snap.totalRequest(w);
   const markAtStart = snap.cluster.markFreed();
   const reclaimAllowed = queue.reclaim !== 'Never' && ctx.nowMs - w.pendingSinceMs >= queue.reclaimDelayMs;
+  if (ctx.outcome) ctx.outcome.hopeless = true;
   for (const flavor of snap.flavorsOf(w.queue)) {
     const tree = snap.trees.get(flavor)!;
     const within = tree.withinGuarantee(w.queue, request);
@@ -228,6 +235,7 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       }
     }
     if (candidates.length === 0 || !couldFit(snap, w, flavor, candidates)) continue;
+    if (ctx.outcome) ctx.outcome.hopeless = false;
     // Each queue's run is already in victim order: merge them lazily, since the search usually
     // stops after a few victims (sorting every candidate was most of a search's cost).
     const inOrder = new RunMerge(candidates, runStarts, (a, b) => compare(a.e, b.e));
