@@ -14,7 +14,8 @@
  *
  * Example: `const found = findPreemption(snap, job, ctx); // { flavor, victims: [{ entry, rule }] } | undefined`
  */
-import { GPU, describeAmount, type Resources } from '../resources/index.js';
+import { GPU, addInto, describeAmount, sub, type Resources } from '../resources/index.js';
+import type { QuotaTree } from './quota-tree.js';
 import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
@@ -63,6 +64,11 @@ export function compareVictims(a: AdmittedEntry, b: AdmittedEntry, nowMs: number
   const la = workLostMs(a, nowMs);
   const lb = workLostMs(b, nowMs);
   if (la !== lb) return la - lb;
+  return compareAfterWorkLost(a, b);
+}
+
+/** compareVictims' last keys: newest first, then id. */
+function compareAfterWorkLost(a: AdmittedEntry, b: AdmittedEntry): number {
   const sa = a.state.startedMs ?? a.state.admittedMs;
   const sb = b.state.startedMs ?? b.state.admittedMs;
   if (sa !== sb) return sb - sa;
@@ -121,6 +127,29 @@ function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule:
   return `queue ${e.state.queue}'s share ${victimShare.toFixed(3)} stays at or above queue ${w.queue}'s ${preemptorShare.toFixed(3)}`;
 }
 
+/**
+ * Could `e` be taken out at any point of this search? Eligibility only shrinks while victims
+ * go (a victim queue's usage and share only fall), except that own-queue victims lower the
+ * preemptor's share; `preemptorShareMin` is its share with every own-queue candidate gone, so
+ * a false here stays false for the whole search. Allocation-free: it runs per candidate.
+ */
+function everEligible(snap: Snapshot, e: AdmittedEntry, rule: PreemptionRule, tree: QuotaTree, request: Resources, preemptorShareMin: number): boolean {
+  if (snap.pdbBlocking(e.w)) return false; // budgets only get spent during a search
+  if (rule === 'withinQueue') return true;
+  if (!tree.isBorrowing(e.state.queue, request)) return false;
+  if (rule === 'reclaim') return true;
+  const vq = tree.byName.get(e.state.queue)!;
+  return tree.shareWith(vq, scaleCached(snap, e.w), -1) >= preemptorShareMin;
+}
+
+const totals = new WeakMap<WorkloadInput, Resources>();
+/** snap.totalRequest, kept per input (inputs live across cycles; the request never changes). */
+function scaleCached(snap: Snapshot, w: WorkloadInput): Resources {
+  let t = totals.get(w);
+  if (!t) totals.set(w, (t = snap.totalRequest(w)));
+  return t;
+}
+
 const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
 
 /** One comparator per snapshot and time, so the snapshot's cached victim orders stay valid. */
@@ -144,7 +173,7 @@ function fastVictimCompare(nowMs: number): (a: AdmittedEntry, b: AdmittedEntry) 
     const la = lostOf(a);
     const lb = lostOf(b);
     if (la !== lb) return la - lb;
-    return compareVictims(a, b, nowMs);
+    return compareAfterWorkLost(a, b);
   };
 }
 
@@ -234,11 +263,27 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
         consider(q, within ? Infinity : w.priority);
       }
     }
-    if (candidates.length === 0 || !couldFit(snap, w, flavor, candidates)) continue;
+    // Keep only candidates that could be taken out at some point (their runs stay in order):
+    // the bound below gets tighter and the search walks far fewer.
+    let ownTotal: Resources | undefined;
+    const ownEnd = runStarts.length > 1 ? runStarts[1] : candidates.length;
+    if (runStarts.length > 0 && ownEnd > 0 && candidates[0].rule === 'withinQueue') {
+      ownTotal = {};
+      for (let i = 0; i < ownEnd; i++) addInto(ownTotal, scaleCached(snap, candidates[i].e.w));
+    }
+    const preemptorShareMin = ownTotal ? tree.shareWith(pq, sub(request, ownTotal), 1) : preemptorShare;
+    const possible: typeof candidates = [];
+    const possibleStarts: number[] = [];
+    runStarts.forEach((start, r) => {
+      const end = r + 1 < runStarts.length ? runStarts[r + 1] : candidates.length;
+      possibleStarts.push(possible.length);
+      for (let i = start; i < end; i++) if (everEligible(snap, candidates[i].e, candidates[i].rule, tree, request, preemptorShareMin)) possible.push(candidates[i]);
+    });
+    if (possible.length === 0 || !couldFit(snap, w, flavor, possible)) continue;
     if (ctx.outcome) ctx.outcome.hopeless = false;
     // Each queue's run is already in victim order: merge them lazily, since the search usually
     // stops after a few victims (sorting every candidate was most of a search's cost).
-    const inOrder = new RunMerge(candidates, runStarts, (a, b) => compare(a.e, b.e));
+    const inOrder = new RunMerge(possible, possibleStarts, (a, b) => compare(a.e, b.e));
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];
     let ok = false;
     for (let c = inOrder.next(); c; c = inOrder.next()) {

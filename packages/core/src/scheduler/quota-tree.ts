@@ -224,6 +224,22 @@ export class QuotaTree {
     return share / n.weight;
   }
 
+  /**
+   * The share `n` would have with `delta` added (sign 1) or taken away (sign −1): shareOf(n,
+   * usage ± delta) without building the usage object (preemption asks this per candidate).
+   */
+  shareWith(n: QuotaNode, delta: Resources, sign: 1 | -1): number {
+    let share = 0;
+    const consider = (k: string, used: number): void => {
+      const above = used - (n.guaranteed[k] ?? 0);
+      const cap = this.capacity[k] ?? 0;
+      if (above > 0 && cap > 0) share = Math.max(share, above / cap);
+    };
+    for (const k in n.usage) consider(k, n.usage[k] + sign * (delta[k] ?? 0));
+    for (const k in delta) if (!(k in n.usage)) consider(k, sign * delta[k]);
+    return share / n.weight;
+  }
+
   /** True when the queue uses more than its guarantee of any resource in `of`. */
   isBorrowing(queue: string, of: Resources): boolean {
     const n = this.byName.get(queue);

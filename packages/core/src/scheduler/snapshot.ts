@@ -230,10 +230,22 @@ export class Snapshot {
     if (!byId) this.admittedByQueue.set(e.state.queue, (byId = new Map()));
     byId.set(e.w.id, e);
     const order = this.victimOrders.get(e.state.queue);
-    if (order && !order.ids.has(e.w.id)) this.victimOrders.delete(e.state.queue);
+    if (order && !order.ids.has(e.w.id)) {
+      // A new admission: put it in its place (binary search) rather than sorting the queue again.
+      const list = order.order;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (order.compare(list[mid], e) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, e);
+      order.ids.add(e.w.id);
+    }
   }
 
-  private readonly victimOrders = new Map<string, { ids: Set<string>; order: AdmittedEntry[]; compare: unknown }>();
+  private readonly victimOrders = new Map<string, { ids: Set<string>; order: AdmittedEntry[]; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
 
   /**
    * `queue`'s admitted entries sorted by `compare`, cached for the cycle (a victim that is
