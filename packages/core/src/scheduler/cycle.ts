@@ -352,7 +352,8 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
 
   // Estimates last: the simulation consumes the snapshot.
   candidates.sort(compareWithinQueue);
-  const estimates = memo ? memo.estimates(snap, candidates, () => estimateStarts(snap, candidates)) : estimateStarts(snap, candidates);
+  // A memo keeps the snapshot for the next cycle: the simulation must leave it as it found it.
+  const estimates = memo ? memo.estimates(snap, candidates, () => estimateStarts(snap, candidates, { restore: true })) : estimateStarts(snap, candidates);
   for (const p of pending) {
     const t = estimates.get(p.workload.id);
     if (t !== undefined) p.estimatedStartMs = t;

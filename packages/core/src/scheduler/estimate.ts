@@ -12,13 +12,13 @@
  * its earliest sleeper and goes back to sleep if that does not fit, so an end that frees one
  * node wakes one try, not one per queue. At most `maxAttempts` placements are tried in all.
  *
- * Example: `const estimates = estimateStarts(snap, candidates, 20_000); // Map id → epoch ms`
+ * Example: `const estimates = estimateStarts(snap, candidates, { restore: true }); // Map id → epoch ms`
  */
 import { GPU } from '../resources/index.js';
 import type { NodeClass, NodeState } from './cluster-state.js';
 import { placeGang } from './placer.js';
-import type { Snapshot } from './snapshot.js';
-import type { WorkloadInput } from './types.js';
+import type { AdmittedEntry, Snapshot } from './snapshot.js';
+import type { PodPlacement, WorkloadInput } from './types.js';
 
 interface Shape {
   group: Group;
@@ -93,12 +93,27 @@ function placementKey(w: WorkloadInput, flavors: readonly string[]): string {
 
 const rankOfShape = (s: Shape): number => s.ranks[s.cursor];
 
-/** Mutates `snap` (run it last). `maxAttempts` bounds the placements tried. */
-export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInput[], maxAttempts = 20_000): Map<string, number> {
+export interface EstimateOptions {
+  /** Bounds the placements tried (default 20,000). */
+  maxAttempts?: number;
+  /**
+   * Put the snapshot's nodes and quotas back as they were when done (a CycleMemo reuses it);
+   * without it the snapshot is left as the simulation ended (a one-off snapshot, about to go).
+   */
+  restore?: boolean;
+}
+
+/** Runs last in a cycle: holds are dropped, and without `restore` the snapshot is used up. */
+export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInput[], opts: EstimateOptions = {}): Map<string, number> {
   const out = new Map<string, number>();
   if (candidates.length === 0) return out;
-  snap.sealStateKey();
+  const maxAttempts = opts.maxAttempts ?? 20_000;
+  snap.beginEstimates();
   snap.cluster.unhold();
+  const freedAtStart = snap.cluster.markFreed();
+  // What the simulation did, to undo with opts.restore: entries ended, workloads placed.
+  const ended: AdmittedEntry[] = [];
+  const placed: Array<{ w: WorkloadInput; flavor: string; pods: PodPlacement[] }> = [];
   const ends = [...snap.admitted.values()]
     .filter((e) => e.state.expectedEndMs !== undefined)
     .sort((a, b) => a.state.expectedEndMs! - b.state.expectedEndMs! || (a.w.id < b.w.id ? -1 : 1));
@@ -219,7 +234,8 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
       const r = placeGang(snap.cluster, snap.elig, w, { commit: true, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, explain: false });
       if ('pods' in r) {
         // Its own end is unknown: it keeps what it takes for the rest of the simulation.
-        snap.assumePlaced(w, w.queue!, flavor, r.pods, t);
+        snap.simulateCharge(w, w.queue!, flavor, 1);
+        placed.push({ w, flavor, pods: r.pods });
         out.set(w.id, Math.max(t, w.retryAfterMs ?? t));
         s.cursor++;
         if (s.cursor < s.members.length) enqueue(s);
@@ -245,7 +261,8 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
       for (const node of e.nodes) if (node) touched.push(node);
       wakeShapes(onNamespace.get(e.w.namespace));
       wakeShapes(onTree.get(e.state.flavor));
-      snap.forget(e.w.id);
+      snap.simulateEnd(e);
+      ended.push(e);
     }
     for (const node of touched) {
       const byNeed = onNodes.get(node.cls);
@@ -267,6 +284,15 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
       if (!top) continue;
       if (attempt(top.shape, t)) enqueueGroup(g);
     }
+  }
+  if (opts.restore) {
+    for (let k = placed.length - 1; k >= 0; k--) {
+      const { w, flavor, pods } = placed[k];
+      for (const p of pods) snap.cluster.release(snap.cluster.byName.get(p.node)!, w.podRequest, p.devices);
+      snap.simulateCharge(w, w.queue!, flavor, -1);
+    }
+    for (let k = ended.length - 1; k >= 0; k--) snap.unsimulateEnd(ended[k]);
+    snap.cluster.restoreFreed(freedAtStart);
   }
   return out;
 }

@@ -184,16 +184,49 @@ export class Snapshot {
    */
   private journal?: {
     added: Set<string>; removed: Map<string, AdmittedEntry>; freed: FreedMark; pdb: Map<string, number>; hash1: number; hash2: number;
-    /** No stateKey is asked for any more this cycle (see sealStateKey): changes are still recorded, not hashed. */
+    /** No stateKey is asked for any more this cycle (see beginEstimates): changes are still recorded, not hashed. */
     sealed: boolean;
   };
 
   /**
-   * Declares that nothing asks for stateKey() again this cycle (the estimates, which run last,
-   * forget thousands of entries): saves hashing each change; endCycle still undoes them all.
+   * The decisions are over; what follows only simulates (the estimates). Nothing asks for
+   * stateKey() or a victim order again this cycle, so changes stop being hashed and the cached
+   * victim orders go.
    */
-  sealStateKey(): void {
+  beginEstimates(): void {
     if (this.journal) this.journal.sealed = true;
+    this.victimOrders.clear();
+  }
+
+  /**
+   * For the estimates: gives back what an admitted entry holds (nodes, queue and namespace
+   * quota) without removing it from the admitted set — the simulation never reads that set
+   * again, and this is most of its work. `unsimulateEnd` puts it back.
+   */
+  simulateEnd(e: AdmittedEntry): void {
+    for (let i = 0; i < e.nodes.length; i++) {
+      const node = e.nodes[i];
+      const devices = e.taken[i];
+      if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
+    }
+    this.trees.get(e.state.flavor)?.charge(e.state.queue, this.totalRequest(e.w), -1);
+    this.nsQuotas.charge(e.w, -1);
+  }
+
+  unsimulateEnd(e: AdmittedEntry): void {
+    for (let i = 0; i < e.nodes.length; i++) {
+      const node = e.nodes[i];
+      const devices = e.taken[i];
+      if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
+    }
+    this.trees.get(e.state.flavor)?.charge(e.state.queue, this.totalRequest(e.w), 1);
+    this.nsQuotas.charge(e.w, 1);
+  }
+
+  /** For the estimates: charges the quotas of a workload the placer took nodes for (commit: true); `sign` −1 undoes it. */
+  simulateCharge(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
+    this.trees.get(flavor)?.charge(queue, this.totalRequest(w), sign);
+    this.nsQuotas.charge(w, sign);
   }
 
   /** Starts recording what the cycle changes. */
