@@ -11,7 +11,7 @@
  * process.stdout.write(formatReportJson(report));
  * ```
  */
-import { applyDefaults, type ApiObject, type Scenario } from '@qm/api';
+import { RECLAIM_DELAY_ANNOTATION, applyDefaults, type ApiObject, type Scenario } from '@qm/api';
 import { DEFAULT_SCHEDULER_CONFIG, costReportDocument, createScheduler, seededRng, type CostGrouping, type HpaControllerOptions, type Scheduler, type SchedulerConfig, type SchedulerDeps } from '@qm/core';
 import { MemoryStore } from '@qm/store';
 import { ClusterMirror } from './cluster-mirror.js';
@@ -59,9 +59,6 @@ type Timed =
 
 /** Same-instant order: runtime outcomes (finishes, nodes going) first, then scenario events, then new work. */
 const RANK = { executor: 0, spotEnd: 1, nodeReady: 2, event: 2, submission: 3, budget: 4, idle: 4, serving: 5 } as const;
-
-/** The queue annotation that delays reclaiming (see the scheduler contract). */
-export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
 
 /**
  * Time-based rules of the scheduler that can flip with nothing else happening: a pending job's

@@ -14,6 +14,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Closed, NonNegativeInteger, Open, ResourceListSchema, StringEnum, StringMap } from './helpers.js';
 import { ConditionSchema, QM_API, envelope } from './common.js';
 
+/**
+ * Seconds a queue below its guarantee waits before reclaiming what others borrowed (an
+ * annotation, so the Queue spec keeps Kueue's shape; the scheduler and `qm simulate` read it).
+ */
+export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
+
 export const QueueFlavorSchema = Closed({
   name: Type.String({ format: 'dns1123-label' }),
   /** Which nodes this flavor covers, e.g. `{quartermaster.dev/gpu-model: H100}`. */

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApiObject } from '@qm/api';
-import { RECLAIM_DELAY_ANNOTATION } from '../controllers/scheduling/parse-objects.js';
+import { RECLAIM_DELAY_ANNOTATION, type ApiObject } from '@qm/api';
 import { makeJob, makeNode, makePriorityClass, makeQueue } from '../testing/builders.js';
 import { T0, cycleInputFrom } from '../testing/cycle-builders.js';
 import { HopelessSearches } from './hopeless-searches.js';

@@ -7,8 +7,9 @@
 import { isQmError, type ApiObject } from '@qm/api';
 import type { CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 import type { Mirror } from './mirror.js';
+import { RECLAIM_DELAY_ANNOTATION } from '@qm/api';
 import {
-  RECLAIM_DELAY_ANNOTATION, limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, type Routing,
+  limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, type Routing,
 } from './parse-objects.js';
 
 interface Cached<T> { rv: string; gen: number; value: T }

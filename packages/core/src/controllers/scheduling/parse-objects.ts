@@ -10,13 +10,12 @@
  * const ws = parser.workloads(job, routing);     // WorkloadInput[] (one per MD replica)
  * ```
  */
-import { NODE_LABELS, type ApiObject, type Taint } from '@qm/api';
+import { NODE_LABELS, RECLAIM_DELAY_ANNOTATION, type ApiObject, type Taint } from '@qm/api';
 import { CPU, GPU, MEMORY, MIG_PREFIX, toAmount, toResources, type Resources } from '../../resources/index.js';
 import { labelSelectorFromObject } from '../../selectors/index.js';
 import { isStoppedByPlatform } from '../cost/idle-gpus.js';
 import type { AdmittedState, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 
-export const RECLAIM_DELAY_ANNOTATION = 'quartermaster.dev/reclaim-delay-seconds';
 
 /** Everything workload parsing depends on besides the workload itself. */
 export interface Routing {
