@@ -12,19 +12,20 @@
  * await gateway.close();
  * ```
  */
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { QmError } from '@qm/api';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { QmError, type ErrorDetails } from '@qm/api';
 import type { Clock } from '@qm/core';
 import { Registry } from 'prom-client';
-import { forwardRequest, type ForwardContext, type GatewayLogger } from './forward.js';
+import { ClientConnection, type ConnectionHost } from './client-connection.js';
+import { Exchange, type ExchangeContext, type GatewayLogger } from './exchange.js';
 import { GatewayMetrics } from './gateway-metrics.js';
+import type { MessageHead } from './http1-head.js';
 import { parseGatewayPath } from './proxy-headers.js';
 import { DeploymentState, validateRoutes, type ReplicaRoute } from './route-table.js';
 import type { DurationSummary } from './sliding-window.js';
-import { sendStatus } from './status-responses.js';
+import { plainResponse, statusResponse } from './status-responses.js';
 
-export type { GatewayLogger } from './forward.js';
+export type { GatewayLogger } from './exchange.js';
 export type { ReplicaRoute } from './route-table.js';
 export type { DurationSummary } from './sliding-window.js';
 
@@ -119,6 +120,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The default width of the requests/s window (`rateWindowMs`). */
+export const DEFAULT_RATE_WINDOW_MS = 30_000;
+/** The default step it slides by (`rateBucketMs`): the shortest window there can be. */
+export const DEFAULT_RATE_BUCKET_MS = 1000;
+
 const SILENT: GatewayLogger = { debug() {}, warn() {} };
 const WALL_CLOCK: Clock = { now: () => Date.now() };
 
@@ -134,7 +140,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function createGateway(opts: GatewayOptions = {}): Gateway {
   const registry = opts.registry ?? new Registry();
   const clock = opts.clock ?? WALL_CLOCK;
-  const window = { windowMs: positive('rateWindowMs', opts.rateWindowMs, 30_000), bucketMs: positive('rateBucketMs', opts.rateBucketMs, 1000) };
+  const window = { windowMs: positive('rateWindowMs', opts.rateWindowMs, DEFAULT_RATE_WINDOW_MS), bucketMs: positive('rateBucketMs', opts.rateBucketMs, DEFAULT_RATE_BUCKET_MS) };
   if (window.windowMs < window.bucketMs) {
     throw new QmError('Invalid', `gateway option rateWindowMs (${window.windowMs}) must be >= rateBucketMs (${window.bucketMs})`,
       { causes: [{ field: 'rateWindowMs', message: 'must be >= rateBucketMs', reason: 'FieldValueInvalid' }] });
@@ -142,56 +148,78 @@ export function createGateway(opts: GatewayOptions = {}): Gateway {
   const maxInFlightPerReplica = positive('maxInFlightPerReplica', opts.maxInFlightPerReplica, Infinity);
   const closeGraceMs = opts.closeGraceMs ?? 5000;
   const metrics = new GatewayMetrics(registry);
-  const agent = new Agent({
-    keepAlive: true,
-    noDelay: true,
-    scheduling: 'lifo',
-    maxFreeSockets: 1024,
-    timeout: positive('upstreamKeepAliveMs', opts.upstreamKeepAliveMs, 4000),
-  });
-  const ctx: ForwardContext = {
-    agent,
+  const ctx: ExchangeContext = {
     clock,
     metrics,
     logger: opts.logger ?? SILENT,
-    connectTimeoutMs: positive('connectTimeoutMs', opts.connectTimeoutMs, 5000),
-    idleTimeoutMs: positive('idleTimeoutMs', opts.idleTimeoutMs, 300_000),
+    poolOptions: {
+      connectTimeoutMs: positive('connectTimeoutMs', opts.connectTimeoutMs, 5000),
+      idleTimeoutMs: positive('idleTimeoutMs', opts.idleTimeoutMs, 300_000),
+      keepAliveMs: positive('upstreamKeepAliveMs', opts.upstreamKeepAliveMs, 4000),
+    },
+    upstreams: new Set(),
     queueTimeoutMs: positive('queueTimeoutMs', opts.queueTimeoutMs, 30_000),
     retryAfterSeconds: positive('retryAfterSeconds', opts.retryAfterSeconds, 1),
     avoidAfterRefusalMs: 2000,
+    inFlight: 0,
   };
   const deployments = new Map<string, DeploymentState>();
-  let inFlight = 0;
+  const connections = new Set<ClientConnection>();
   let baseUrl: string | undefined;
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const rawUrl = req.url ?? '/';
-    const target = parseGatewayPath(rawUrl);
-    const deployment = target && deployments.get(target.key);
-    if (target && deployment) {
-      inFlight++;
-      res.once('close', () => { inFlight--; });
-      forwardRequest(ctx, deployment, target, req, res);
-      return;
-    }
-    if (rawUrl === '/metrics' && req.method === 'GET') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType }).end(text);
-      }, (err: Error) => sendStatus(res, 500, 'InternalError', `metrics: ${err.message}`));
-      return;
-    }
-    if (rawUrl === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    metrics.requests.inc({ namespace: '', deployment: '', replica: '', code: '404' });
-    const what = target ? `deployment "${target.key}"` : `path "${rawUrl.split('?')[0]}"`;
-    sendStatus(res, 404, 'NotFound', `no ${what} behind this gateway; URLs look like /<namespace>/<name>/<path>`,
-      target ? { name: target.name, kind: 'ModelDeployment' } : undefined);
+  /** Answers from the gateway itself (metrics, health, errors): one write, then the next request. */
+  const respond = (conn: ClientConnection, head: MessageHead, code: number, contentType: string, body: string) => {
+    const close = conn.mustClose();
+    conn.writeUtf8(plainResponse(code, contentType, body, { connection: conn.connectionLine(close), headOnly: head.method === 'HEAD' }));
+    conn.responseDone(!close);
+  };
+  const respondStatus = (conn: ClientConnection, head: MessageHead, code: number, reason: string, message: string, details?: ErrorDetails, close = false) => {
+    close ||= conn.mustClose();
+    conn.writeUtf8(statusResponse(code, reason, message, { connection: conn.connectionLine(close), headOnly: head.method === 'HEAD' }, details));
+    conn.responseDone(!close);
   };
 
-  const server: Server = createServer({ keepAlive: true, noDelay: true }, handle);
-  server.keepAliveTimeout = 5000;
+  const host: ConnectionHost & { closing: boolean } = {
+    closing: false,
+    connectionClosed(conn) {
+      connections.delete(conn);
+    },
+    handleRequest(conn, head, firstBody) {
+      const rawUrl = head.target;
+      // An Upgrade is an offer the server may ignore (RFC 9110 §7.8): h2c is (the request goes on
+      // as HTTP/1.1); anything else, such as WebSocket, gets a clear refusal, not a confused replica.
+      if (head.method === 'CONNECT' || (head.upgrade !== undefined && head.upgrade.toLowerCase() !== 'h2c')) {
+        respondStatus(conn, head, 501, 'NotImplemented', `the gateway does not proxy ${head.method === 'CONNECT' ? 'CONNECT' : `protocol upgrades (Upgrade: ${head.upgrade})`}`, undefined, true);
+        return;
+      }
+      if (head.route === undefined) head.route = parseGatewayPath(rawUrl) ?? null;
+      const target = head.route;
+      const deployment = target && deployments.get(target.key);
+      if (target && deployment) {
+        const exchange = new Exchange(ctx, conn, head, deployment, target, firstBody);
+        conn.handler = exchange;
+        exchange.start();
+        return;
+      }
+      if (rawUrl === '/metrics' && head.method === 'GET') {
+        registry.metrics().then((text) => respond(conn, head, 200, registry.contentType, text),
+          (err: Error) => respondStatus(conn, head, 500, 'InternalError', `metrics: ${err.message}`));
+        return;
+      }
+      if (rawUrl === '/healthz') {
+        respond(conn, head, 200, 'text/plain', 'ok\n');
+        return;
+      }
+      metrics.requests.inc({ namespace: '', deployment: '', replica: '', code: '404' });
+      const what = target ? `deployment "${target.key}"` : `path "${rawUrl.split('?')[0]}"`;
+      respondStatus(conn, head, 404, 'NotFound', `no ${what} behind this gateway; URLs look like /<namespace>/<name>/<path>`,
+        target ? { name: target.name, kind: 'ModelDeployment' } : undefined);
+    },
+  };
+
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    connections.add(new ClientConnection(socket, host));
+  });
 
   return {
     registry,
@@ -261,14 +289,18 @@ export function createGateway(opts: GatewayOptions = {}): Gateway {
     },
 
     async close() {
+      host.closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      for (const conn of connections) if (conn.idle) conn.destroy();
       const deadline = performance.now() + closeGraceMs;
-      while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      server.closeAllConnections();
-      for (const d of deployments.values()) for (const w of d.waiters.splice(0)) w.refuse('none-ready');
+      while (ctx.inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of connections) conn.destroy();
+      for (const d of deployments.values()) {
+        for (const w of d.waiters.splice(0)) w.refuse('none-ready');
+        for (const r of d.replicas) r.pool?.close();
+      }
+      for (const upstream of ctx.upstreams) upstream.discard();
       await closed;
-      agent.destroy();
     },
   };
 }

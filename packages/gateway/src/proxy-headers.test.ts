@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { downstreamResponseHeaders, parseGatewayPath, upstreamRequestHeaders } from './proxy-headers.js';
+import { parseRequestHead, parseResponseHead } from './http1-head.js';
+import { downstreamResponseFields, parseGatewayPath, upstreamRequestFields } from './proxy-headers.js';
 
 describe('parseGatewayPath', () => {
   const cases: Array<{ name: string; url: string; want: { key: string; upstreamPath: string } | undefined }> = [
@@ -26,50 +27,109 @@ describe('parseGatewayPath', () => {
   });
 });
 
-describe('upstreamRequestHeaders', () => {
-  const cases: Array<{ name: string; incoming: Record<string, string | string[]>; check: (out: Record<string, unknown>) => void }> = [
+/** Parses header lines as the gateway does, so these cases go through the real parser. */
+function requestHead(fields: Array<[string, string]>) {
+  return parseRequestHead(['POST /ml/llama/x HTTP/1.1', ...fields.map(([k, v]) => `${k}: ${v}`)].join('\r\n'));
+}
+
+/** `Name: value\r\n` lines → [name, value] pairs, in order. */
+function lines(text: string): Array<[string, string]> {
+  assert.ok(text === '' || text.endsWith('\r\n'), 'every line ends in CRLF');
+  return text.split('\r\n').filter((l) => l !== '').map((l) => {
+    const colon = l.indexOf(': ');
+    return [l.slice(0, colon), l.slice(colon + 2)];
+  });
+}
+
+/** Lower-case name → the values it has, in order. */
+function byName(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of lines(text)) out.set(k.toLowerCase(), [...(out.get(k.toLowerCase()) ?? []), v]);
+  return out;
+}
+
+describe('upstreamRequestFields', () => {
+  const cases: Array<{ name: string; incoming: Array<[string, string]>; check: (out: Map<string, string[]>, text: string) => void }> = [
     {
       name: 'drops hop-by-hop headers, the Host and those the Connection header names',
-      incoming: { host: 'gw:80', connection: 'keep-alive, X-Secret', 'keep-alive': 'timeout=5', 'x-secret': 's', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'h2c', 'proxy-authorization': 'p', accept: 'application/json' },
+      incoming: [['Host', 'gw:80'], ['Connection', 'keep-alive, X-Secret'], ['Keep-Alive', 'timeout=5'], ['X-Secret', 's'], ['TE', 'trailers'], ['Upgrade', 'h2c'], ['Proxy-Authorization', 'p'], ['Accept', 'application/json']],
       check: (out) => {
-        for (const h of ['host', 'connection', 'keep-alive', 'x-secret', 'te', 'transfer-encoding', 'upgrade', 'proxy-authorization']) assert.equal(out[h], undefined, h);
-        assert.equal(out.accept, 'application/json');
+        for (const h of ['host', 'connection', 'keep-alive', 'x-secret', 'te', 'upgrade', 'proxy-authorization']) assert.equal(out.get(h), undefined, h);
+        assert.deepEqual(out.get('accept'), ['application/json']);
       },
     },
     {
       name: 'sets X-Forwarded-* on a first hop',
-      incoming: { host: 'gw.example:8080' },
+      incoming: [['Host', 'gw.example:8080']],
       check: (out) => {
-        assert.equal(out['x-forwarded-for'], '10.0.0.7');
-        assert.equal(out['x-forwarded-proto'], 'http');
-        assert.equal(out['x-forwarded-host'], 'gw.example:8080');
-        assert.equal(out['x-forwarded-prefix'], '/ml/llama');
+        assert.deepEqual(out.get('x-forwarded-for'), ['10.0.0.7']);
+        assert.deepEqual(out.get('x-forwarded-proto'), ['http']);
+        assert.deepEqual(out.get('x-forwarded-host'), ['gw.example:8080']);
+        assert.deepEqual(out.get('x-forwarded-prefix'), ['/ml/llama']);
       },
     },
     {
-      name: 'appends to the X-Forwarded-For of a proxy in front and keeps its proto and host',
-      incoming: { host: 'internal', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'public.example' },
+      name: 'appends to the X-Forwarded-For of a proxy in front (all its lines) and keeps its proto and host',
+      incoming: [['Host', 'internal'], ['X-Forwarded-For', '1.2.3.4'], ['x-forwarded-for', '5.6.7.8'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', 'public.example'], ['X-Forwarded-Prefix', '/spoofed']],
       check: (out) => {
-        assert.equal(out['x-forwarded-for'], '1.2.3.4, 10.0.0.7');
-        assert.equal(out['x-forwarded-proto'], 'https');
-        assert.equal(out['x-forwarded-host'], 'public.example');
+        assert.deepEqual(out.get('x-forwarded-for'), ['1.2.3.4, 5.6.7.8, 10.0.0.7']);
+        assert.deepEqual(out.get('x-forwarded-proto'), ['https']);
+        assert.deepEqual(out.get('x-forwarded-host'), ['public.example']);
+        assert.deepEqual(out.get('x-forwarded-prefix'), ['/ml/llama']);
       },
     },
     {
-      name: 'keeps content-length and end-to-end headers',
-      incoming: { 'content-length': '12', 'content-type': 'text/plain', authorization: 'Bearer t' },
-      check: (out) => {
-        assert.equal(out['content-length'], '12');
-        assert.equal(out.authorization, 'Bearer t');
+      name: 'keeps content-length and end-to-end headers, names and values as sent',
+      incoming: [['Host', 'gw'], ['Content-Length', '12'], ['Content-Type', 'text/plain'], ['authorization', 'Bearer t'], ['X-Odd', 'a:b  c']],
+      check: (_, text) => {
+        const kept = lines(text).filter(([k]) => !k.startsWith('X-Forwarded'));
+        assert.deepEqual(kept, [['Content-Length', '12'], ['Content-Type', 'text/plain'], ['authorization', 'Bearer t'], ['X-Odd', 'a:b  c']]);
       },
+    },
+    {
+      name: 'keeps a chunked Transfer-Encoding: the body goes up with its framing',
+      incoming: [['Host', 'gw'], ['Transfer-Encoding', 'chunked']],
+      check: (out) => assert.deepEqual(out.get('transfer-encoding'), ['chunked']),
+    },
+    {
+      name: 'never drops framing because Connection names it (a request-smuggling trick)',
+      incoming: [['Host', 'gw'], ['Connection', 'content-length, transfer-encoding'], ['Content-Length', '3']],
+      check: (out) => assert.deepEqual(out.get('content-length'), ['3']),
     },
   ];
-  for (const c of cases) it(c.name, () => c.check(upstreamRequestHeaders(c.incoming, '10.0.0.7', '/ml/llama') as Record<string, unknown>));
+  for (const c of cases) it(c.name, () => {
+    const text = upstreamRequestFields(requestHead(c.incoming), '10.0.0.7', '/ml/llama');
+    c.check(byName(text), text);
+  });
 });
 
-describe('downstreamResponseHeaders', () => {
-  it('keeps set-cookie lists and drops framing', () => {
-    const out = downstreamResponseHeaders({ 'set-cookie': ['a=1', 'b=2'], 'transfer-encoding': 'chunked', connection: 'close', 'content-type': 'text/event-stream' });
-    assert.deepEqual(out, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/event-stream' });
-  });
+describe('downstreamResponseFields', () => {
+  const response = (fields: Array<[string, string]>) => parseResponseHead(['HTTP/1.1 200 OK', ...fields.map(([k, v]) => `${k}: ${v}`)].join('\r\n'));
+  const cases: Array<{ name: string; fields: Array<[string, string]>; dropTransferCoding: boolean; want: Array<[string, string]> }> = [
+    {
+      name: 'keeps set-cookie lines and chunked framing, drops connection headers',
+      fields: [['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Transfer-Encoding', 'chunked'], ['Trailer', 'X-Sum'], ['Connection', 'close, X-Hop'], ['X-Hop', '1'], ['Keep-Alive', 'timeout=5'], ['Content-Type', 'text/event-stream']],
+      dropTransferCoding: false,
+      want: [['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Transfer-Encoding', 'chunked'], ['Trailer', 'X-Sum'], ['Content-Type', 'text/event-stream']],
+    },
+    {
+      name: 'drops the chunked framing for an HTTP/1.0 client',
+      fields: [['Transfer-Encoding', 'chunked'], ['Trailer', 'X-Sum'], ['Content-Type', 'text/plain']],
+      dropTransferCoding: true,
+      want: [['Content-Type', 'text/plain']],
+    },
+    {
+      name: 'keeps Content-Length',
+      fields: [['Content-Length', '5'], ['Content-Type', 'text/plain']],
+      dropTransferCoding: false,
+      want: [['Content-Length', '5'], ['Content-Type', 'text/plain']],
+    },
+    {
+      name: 'drops a Content-Length that Transfer-Encoding overrides',
+      fields: [['Content-Length', '5'], ['Transfer-Encoding', 'chunked']],
+      dropTransferCoding: false,
+      want: [['Transfer-Encoding', 'chunked']],
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(lines(downstreamResponseFields(response(c.fields), c.dropTransferCoding)), c.want));
 });

@@ -12,6 +12,7 @@
 import { QmError, type FieldCause } from '@qm/api';
 import type { GatewayMetrics, ReplicaSeries } from './gateway-metrics.js';
 import { SlidingWindow } from './sliding-window.js';
+import type { ReplicaPool } from './upstream-pool.js';
 
 /** One replica as the serving controller reports it. */
 export interface ReplicaRoute {
@@ -35,6 +36,10 @@ export class ReplicaState {
   /** Host and port to connect to (IPv6 without brackets). */
   hostname!: string;
   port!: number;
+  /** The Host header the replica gets: host and port as in the URL (default port left out). */
+  hostHeader!: string;
+  /** Its keep-alive connections; created on first use, closed when the replica leaves or moves. */
+  pool: ReplicaPool | undefined;
   /** The replica's path prefix without a trailing slash ('' for none). */
   basePath!: string;
   ready: boolean;
@@ -65,6 +70,9 @@ export class ReplicaState {
     this.url = new URL(raw);
     this.hostname = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.port = this.url.port === '' ? 80 : Number(this.url.port);
+    this.hostHeader = this.url.host;
+    this.pool?.close();
+    this.pool = undefined;
     this.basePath = this.url.pathname.replace(/\/+$/, '');
   }
 }
@@ -89,6 +97,8 @@ export class DeploymentState {
   readonly latency: SlidingWindow;
   readonly queueTime: SlidingWindow;
   readonly unrouted: ReplicaSeries;
+  /** The queue-time histogram of this deployment (label set bound once). */
+  readonly queueSeconds: { observe(seconds: number): void };
 
   constructor(readonly key: string, readonly namespace: string, readonly name: string,
     readonly maxInFlightPerReplica: number, private readonly metrics: GatewayMetrics,
@@ -97,6 +107,7 @@ export class DeploymentState {
     this.latency = new SlidingWindow({ ...window, startedAtMs: nowMs });
     this.queueTime = new SlidingWindow({ ...window, startedAtMs: nowMs });
     this.unrouted = metrics.forReplica(namespace, name, '');
+    this.queueSeconds = metrics.queue.labels({ namespace, deployment: name });
   }
 
   /** Replaces the replica list, keeping the state (in-flight, windows) of replicas that stay. */
@@ -174,6 +185,7 @@ export class DeploymentState {
   private retire(replica: ReplicaState): void {
     replica.removed = true;
     replica.ready = false;
+    replica.pool?.close();
     if (replica.inFlight === 0) replica.series.remove();
   }
 }

@@ -92,3 +92,23 @@ test('main: a bad --hpa-sync-period exits 2 naming it', async () => {
     assert.match(output().stderr, /--hpa-sync-period must be a positive duration/, bad);
   }
 });
+
+test('main: --gateway-rate-window reaches the gateway; a bad one exits 2 naming it', async () => {
+  for (const bad of ['0s', 'soon', '-5', '500ms']) {
+    const { child, output } = startMain([`--gateway-rate-window=${bad}`], {});
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2, bad);
+    assert.match(output().stderr, /--gateway-rate-window must be (a positive duration|at least 1s)/, bad);
+  }
+  const home = await mkdtemp(join(tmpdir(), 'qm-main-'));
+  try {
+    const { child, readyLine, output } = startMain(['--port', '0', '--data-dir', join(home, 'data'), '--qm-home', home, '--gateway-rate-window', '10s'], {});
+    await readyLine;
+    const listening = output().stderr.split('\n').filter((l) => l.includes('serving gateway listening')).map((l) => JSON.parse(l) as { rateWindowMs: number });
+    assert.deepEqual(listening.map((l) => l.rateWindowMs), [10_000]);
+    child.kill('SIGTERM');
+    assert.equal((await once(child, 'exit'))[0], 0);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseDurationSeconds } from '@qm/api';
+import { DEFAULT_RATE_BUCKET_MS, DEFAULT_RATE_WINDOW_MS } from '@qm/gateway';
 import { DEFAULT_HPA_SYNC_PERIOD_MS } from './hpa-loop.js';
 import { startPlatform } from './platform.js';
 
@@ -15,6 +16,9 @@ const USAGE = `usage: node packages/server/dist/main.js [flags]
   --port N             port to listen on (default 7070; 0 = any free port)
   --gateway-port N     serving gateway port (default 0 = any free port; the URL is logged)
   --hpa-sync-period D  how often HorizontalPodAutoscalers are evaluated: 15s, 1m, … (default 15s, as Kubernetes)
+  --gateway-rate-window D
+                       the window behind the gateway's requests/s (what the HPA reads): 10s, 1m, …
+                       (default 30s; at least 1s); shorter reacts faster to a load step, longer is smoother
   --host H             address to listen on (default 127.0.0.1)
   --virtual-gpus N     add N virtual GPUs to the host node (default 0)
   --qm-home DIR        CLI config directory (default $QM_HOME or ~/.qm)
@@ -28,6 +32,7 @@ interface Flags {
   port: number;
   gatewayPort: number;
   hpaSyncPeriodMs: number;
+  gatewayRateWindowMs: number;
   host: string;
   virtualGpus: number;
   logLevel: string;
@@ -44,6 +49,7 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
       port: { type: 'string' },
       'gateway-port': { type: 'string' },
       'hpa-sync-period': { type: 'string' },
+      'gateway-rate-window': { type: 'string' },
       host: { type: 'string' },
       'virtual-gpus': { type: 'string' },
       'qm-home': { type: 'string' },
@@ -61,6 +67,7 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags | 'help' {
     port: intFlag('port', values.port, 7070, 65535),
     gatewayPort: intFlag('gateway-port', values['gateway-port'], 0, 65535),
     hpaSyncPeriodMs: durationFlag('hpa-sync-period', values['hpa-sync-period'], DEFAULT_HPA_SYNC_PERIOD_MS),
+    gatewayRateWindowMs: rateWindowFlag(values['gateway-rate-window']),
     host: values.host ?? '127.0.0.1',
     virtualGpus: intFlag('virtual-gpus', values['virtual-gpus'], 0, 1024),
     logLevel,
@@ -77,6 +84,15 @@ function durationFlag(name: string, raw: string | undefined, fallbackMs: number)
   }
   if (!(seconds > 0)) throw new Error(`--${name} must be a positive duration such as 15s, 1m or 2.5 (seconds); got "${raw}"`);
   return seconds * 1000;
+}
+
+/** `--gateway-rate-window`: a duration of at least the step the window slides by (1 s). */
+function rateWindowFlag(raw: string | undefined): number {
+  const ms = durationFlag('gateway-rate-window', raw, DEFAULT_RATE_WINDOW_MS);
+  if (ms < DEFAULT_RATE_BUCKET_MS) {
+    throw new Error(`--gateway-rate-window must be at least ${DEFAULT_RATE_BUCKET_MS / 1000}s (the window slides in ${DEFAULT_RATE_BUCKET_MS / 1000} s steps); got "${raw}"`);
+  }
+  return ms;
 }
 
 /** A positive number of seconds from the environment, in ms (undefined when unset or bad). */
@@ -142,6 +158,7 @@ async function main(): Promise<void> {
   try {
     started = await startPlatform({
       dataDir: flags.dataDir, qmHome: flags.qmHome, port: flags.port, host: flags.host, gatewayPort: flags.gatewayPort, hpaSyncPeriodMs: flags.hpaSyncPeriodMs,
+      gatewayRateWindowMs: flags.gatewayRateWindowMs,
       ...(costIntervalMs ? { cost: { intervalMs: costIntervalMs } } : {}),
       ...(gpuSampleIntervalMs ? { gpuSampleIntervalMs } : {}),
       virtualGpus: flags.virtualGpus, logger: logger as unknown as FastifyBaseLogger,

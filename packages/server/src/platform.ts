@@ -55,6 +55,8 @@ export interface PlatformOptions {
   gatewayPort?: number;
   /** How often HorizontalPodAutoscalers are evaluated (`--hpa-sync-period`; default 15 s, as Kubernetes). */
   hpaSyncPeriodMs?: number;
+  /** The window behind the gateway's requests/s (`--gateway-rate-window`; default 30 s). */
+  gatewayRateWindowMs?: number;
 }
 
 export interface Platform {
@@ -153,6 +155,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     trainingLogs = training.logSource;
     const serving = await startServingRuntime({
       store, clock, recorder, dataDir, registry: metrics.registry, gatewayPort: options.gatewayPort ?? 0, gatewayHost: options.host ?? '127.0.0.1',
+      ...(options.gatewayRateWindowMs ? { gatewayRateWindowMs: options.gatewayRateWindowMs } : {}),
       ...(logger ? { logger } : {}),
     });
     loops.push(serving);

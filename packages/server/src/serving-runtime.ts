@@ -17,7 +17,7 @@
 import { DEFAULT_NAMESPACE, isQmError, type ApiObject, type WatchEvent } from '@qm/api';
 import { reconcileModelDeployment, type Clock, type ObservedServingReplica, type Recorder, type ServingReplicaPhase, type SlotPlacement, type Store, type WatchHandle } from '@qm/core';
 import { LocalServingExecutor, servingReplicaKey, type ServingReplicaSpec, type ServingReplicaState } from '@qm/executor-local';
-import { createGateway, GATEWAY_POD_METRICS, type Gateway, type GatewayLogger } from '@qm/gateway';
+import { createGateway, DEFAULT_RATE_WINDOW_MS, GATEWAY_POD_METRICS, type Gateway, type GatewayLogger } from '@qm/gateway';
 import type { Registry } from 'prom-client';
 import type { PlatformLoop } from './platform-loop.js';
 
@@ -64,6 +64,8 @@ export interface ServingRuntimeOptions {
   gatewayPort?: number;
   /** Default 127.0.0.1. */
   gatewayHost?: string;
+  /** `--gateway-rate-window`: the window behind requests/s, which the HPA reads. Default 30 000 ms. */
+  gatewayRateWindowMs?: number;
   /** Every deployment is reconciled at least this often. Default 1000 ms. */
   resyncIntervalMs?: number;
   /** Restart back-off of crashed replicas (first delay; doubles up to 30 s). Default 1000 ms. */
@@ -112,9 +114,12 @@ function envOf(spec: Record<string, any>): Record<string, string> {
 
 export async function startServingRuntime(opts: ServingRuntimeOptions): Promise<ServingRuntime> {
   const { store, clock, recorder, logger } = opts;
-  const gateway = createGateway({ clock, ...(opts.registry ? { registry: opts.registry } : {}), ...(logger ? { logger } : {}) });
+  const gateway = createGateway({
+    clock, ...(opts.gatewayRateWindowMs ? { rateWindowMs: opts.gatewayRateWindowMs } : {}),
+    ...(opts.registry ? { registry: opts.registry } : {}), ...(logger ? { logger } : {}),
+  });
   const gatewayUrl = await gateway.listen({ port: opts.gatewayPort ?? 0, host: opts.gatewayHost ?? '127.0.0.1' });
-  logger?.info?.({ gatewayUrl }, 'serving gateway listening');
+  logger?.info?.({ gatewayUrl, rateWindowMs: opts.gatewayRateWindowMs ?? DEFAULT_RATE_WINDOW_MS }, 'serving gateway listening');
   const executor = await LocalServingExecutor.open({ dataDir: opts.dataDir, clock, ...(logger ? { logger } : {}), backoffMs: opts.restartBackoffMs ?? 1000 });
 
   const objects = new Map<string, ApiObject>();

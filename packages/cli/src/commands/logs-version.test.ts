@@ -59,6 +59,7 @@ test('up: flags map to the server\'s, bad numbers are refused, the ready line pa
   assert.deepEqual(serverArgs({ dataDir: '/d', port: '0', host: '0.0.0.0', virtualGpus: '4', logLevel: 'debug' }),
     ['--data-dir', '/d', '--port', '0', '--host', '0.0.0.0', '--virtual-gpus', '4', '--log-level', 'debug']);
   assert.deepEqual(serverArgs({}), []);
+  assert.deepEqual(serverArgs({ hpaSyncPeriod: '5s', gatewayRateWindow: '10s' }), ['--hpa-sync-period', '5s', '--gateway-rate-window', '10s'], 'durations pass through; the server checks them');
   assert.deepEqual(serverArgs({ demo: true }, { hasGpus: false }), ['--virtual-gpus', '4'], 'the demo needs GPUs to show jobs running');
   assert.deepEqual(serverArgs({ demo: true }, { hasGpus: true }), [], 'real GPUs: none pretended');
   assert.deepEqual(serverArgs({ demo: true, virtualGpus: '0' }, { hasGpus: false }), ['--virtual-gpus', '0'], 'an explicit count wins');

@@ -12,6 +12,7 @@ interface UpOptions {
   port?: string;
   gatewayPort?: string;
   hpaSyncPeriod?: string;
+  gatewayRateWindow?: string;
   host?: string;
   virtualGpus?: string;
   logLevel?: string;
@@ -35,6 +36,7 @@ export function serverArgs(opts: UpOptions, host: { hasGpus: boolean } = { hasGp
   if (opts.port !== undefined) args.push('--port', wholeNumber('--port', opts.port, 65535));
   if (opts.gatewayPort !== undefined) args.push('--gateway-port', wholeNumber('--gateway-port', opts.gatewayPort, 65535));
   if (opts.hpaSyncPeriod !== undefined) args.push('--hpa-sync-period', opts.hpaSyncPeriod);
+  if (opts.gatewayRateWindow !== undefined) args.push('--gateway-rate-window', opts.gatewayRateWindow);
   if (opts.host) args.push('--host', opts.host);
   if (opts.virtualGpus !== undefined) args.push('--virtual-gpus', wholeNumber('--virtual-gpus', opts.virtualGpus, 1024));
   if (opts.logLevel) args.push('--log-level', opts.logLevel);
@@ -140,6 +142,7 @@ export const upCommand: CommandModule = {
       .option('--port <n>', 'HTTP port (default 7070; 0 picks a free one)')
       .option('--gateway-port <n>', 'serving gateway port (default 0: a free one, shown in the logs)')
       .option('--hpa-sync-period <duration>', 'how often HorizontalPodAutoscalers are evaluated (default 15s, as Kubernetes)')
+      .option('--gateway-rate-window <duration>', "the window behind the gateway's requests/s, which the HPA reads (default 30s; shorter reacts faster)")
       .option('--host <host>', 'address to listen on (default 127.0.0.1)')
       .option('--virtual-gpus <n>', 'pretend this machine has N GPUs (to try scheduling without GPUs)')
       .option('--log-level <level>', 'server log level (debug, info, warn, error)')
