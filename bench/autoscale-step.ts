@@ -12,6 +12,7 @@
  *
  *   npx tsc -b bench && node bench/dist/autoscale-step.js [--baseline-rps 3] [--step 10]
  *     [--target-rps-per-replica 10] [--latency-target-ms 100] [--baseline-s 20] [--after-s 20]
+ *     [--rate-window 30s]   (the server's --gateway-rate-window: how far back requests/s averages)
  */
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'baseline-s': { type: 'string', default: '20' },
     'after-s': { type: 'string', default: '20' },
     'scale-up-timeout-s': { type: 'string', default: '120' },
+    'rate-window': { type: 'string', default: '30s' },
   },
 });
 const BASELINE_RPS = Number(values['baseline-rps']);
@@ -133,7 +135,8 @@ function windowStats(samples: Sample[], fromMs: number, toMs: number) {
 async function main() {
   // The replicas run `python3 examples/serving/model_server.py` relative to the server's cwd.
   process.chdir(REPO_ROOT);
-  const server = await startBenchServer(['--hpa-sync-period', '1s']);
+  const server = await startBenchServer(['--hpa-sync-period', '1s', '--gateway-rate-window', values['rate-window']!]);
+  console.log(`gateway rate window ${values['rate-window']}`);
   try {
     await api(server, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await api(server, 'POST', `${QM}/queues`, {
