@@ -42,6 +42,8 @@ export interface HpaMetricsSource {
   podMetric(namespace: string, name: string, metric: string): Map<string, number> | undefined;
   /** A deployment-wide metric (Object metrics on the ModelDeployment); undefined when unknown. */
   deploymentMetric(namespace: string, name: string, metric: string): number | undefined;
+  /** The window per-replica rates average over (the gateway's --gateway-rate-window); 30 s when absent. */
+  readonly metricWindowMs?: number;
 }
 
 /** External metric values set through the API (or by tests), keyed by metric name. */
@@ -83,7 +85,7 @@ function readings(spec: HorizontalPodAutoscalerSpec, ns: string, name: string, r
         const metric = m.pods?.metric.name ?? '';
         const per = o.source.podMetric(ns, name, metric);
         if (!per) return { kind: 'error', message: `the gateway has no per-replica metric ${metric}` };
-        const samples = replicas.filter((r) => per.has(r.id)).map((r) => ({ pod: r.id, value: milliQ(per.get(r.id)!), timestampMs: nowMs, windowMs: 30_000 }));
+        const samples = replicas.filter((r) => per.has(r.id)).map((r) => ({ pod: r.id, value: milliQ(per.get(r.id)!), timestampMs: nowMs, windowMs: o.source.metricWindowMs ?? 30_000 }));
         return { kind: 'pods', samples };
       }
       case 'Resource': {

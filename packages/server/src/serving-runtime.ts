@@ -47,6 +47,8 @@ export interface ServingRuntime extends PlatformLoop {
   podMetric(namespace: string, name: string, metric: string): Map<string, number> | undefined;
   /** A gateway deployment-wide metric of the same names; undefined when unknown. */
   deploymentMetric(namespace: string, name: string, metric: string): number | undefined;
+  /** The window the gateway's requests/s average over. */
+  readonly metricWindowMs: number;
   /** Reconciles every deployment now and resolves when done (tests). */
   tick(): Promise<void>;
 }
@@ -361,6 +363,7 @@ export async function startServingRuntime(opts: ServingRuntimeOptions): Promise<
     gatewayUrl,
     replicaUsage: usage,
     replicas: usage,
+    metricWindowMs: opts.gatewayRateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
     podMetric(namespace, name, metric) {
       const stats = gateway.stats(keyOf(namespace, name));
       if (!stats || !isGatewayMetric(metric)) return undefined;
