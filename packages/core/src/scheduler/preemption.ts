@@ -15,7 +15,7 @@
  * Example: `const found = findPreemption(snap, job, ctx); // { flavor, victims: [{ entry, rule }] } | undefined`
  */
 import { GPU, addInto, describeAmount, sub, type Resources } from '../resources/index.js';
-import type { QuotaTree } from './quota-tree.js';
+import type { QuotaNode, QuotaTree } from './quota-tree.js';
 import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
@@ -142,6 +142,37 @@ function everEligible(snap: Snapshot, e: AdmittedEntry, rule: PreemptionRule, tr
   return tree.shareWith(vq, scaleCached(snap, e.w), -1) >= preemptorShareMin;
 }
 
+interface Candidate {
+  e: AdmittedEntry;
+  rule: PreemptionRule;
+}
+
+/**
+ * The candidates everEligible keeps, runs still in victim order. Runs start at `runStarts`; the
+ * first is the preemptor's own queue when its candidates are withinQueue ones.
+ */
+function keepPossible(snap: Snapshot, candidates: readonly Candidate[], runStarts: readonly number[],
+  p: { tree: QuotaTree; pq: QuotaNode; request: Resources; preemptorShare: number }): { possible: Candidate[]; possibleStarts: number[] } {
+  // The preemptor's share can fall only by its own-queue victims: bound it by taking them all out.
+  let preemptorShareMin = p.preemptorShare;
+  const ownEnd = runStarts.length > 1 ? runStarts[1] : candidates.length;
+  if (runStarts.length > 0 && ownEnd > 0 && candidates[0].rule === 'withinQueue') {
+    const ownTotal: Resources = {};
+    for (let i = 0; i < ownEnd; i++) addInto(ownTotal, scaleCached(snap, candidates[i].e.w));
+    preemptorShareMin = p.tree.shareWith(p.pq, sub(p.request, ownTotal), 1);
+  }
+  const possible: Candidate[] = [];
+  const possibleStarts: number[] = [];
+  runStarts.forEach((start, r) => {
+    const end = r + 1 < runStarts.length ? runStarts[r + 1] : candidates.length;
+    possibleStarts.push(possible.length);
+    for (let i = start; i < end; i++) {
+      if (everEligible(snap, candidates[i].e, candidates[i].rule, p.tree, p.request, preemptorShareMin)) possible.push(candidates[i]);
+    }
+  });
+  return { possible, possibleStarts };
+}
+
 const totals = new WeakMap<WorkloadInput, Resources>();
 /** snap.totalRequest, kept per input (inputs live across cycles; the request never changes). */
 function scaleCached(snap: Snapshot, w: WorkloadInput): Resources {
@@ -233,7 +264,7 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       if (v === undefined) shareCache.set(q, (v = tree.dominantShare(q)));
       return v;
     };
-    const candidates: Array<{ e: AdmittedEntry; rule: PreemptionRule }> = [];
+    const candidates: Candidate[] = [];
     const compare = comparatorFor(snap, ctx.nowMs);
     // Victim orders put the lowest priority first: stop at the first that may not yield.
     const consider = (q: string, maxPriority: number): void => {
@@ -263,22 +294,9 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
         consider(q, within ? Infinity : w.priority);
       }
     }
-    // Keep only candidates that could be taken out at some point (their runs stay in order):
-    // the bound below gets tighter and the search walks far fewer.
-    let ownTotal: Resources | undefined;
-    const ownEnd = runStarts.length > 1 ? runStarts[1] : candidates.length;
-    if (runStarts.length > 0 && ownEnd > 0 && candidates[0].rule === 'withinQueue') {
-      ownTotal = {};
-      for (let i = 0; i < ownEnd; i++) addInto(ownTotal, scaleCached(snap, candidates[i].e.w));
-    }
-    const preemptorShareMin = ownTotal ? tree.shareWith(pq, sub(request, ownTotal), 1) : preemptorShare;
-    const possible: typeof candidates = [];
-    const possibleStarts: number[] = [];
-    runStarts.forEach((start, r) => {
-      const end = r + 1 < runStarts.length ? runStarts[r + 1] : candidates.length;
-      possibleStarts.push(possible.length);
-      for (let i = start; i < end; i++) if (everEligible(snap, candidates[i].e, candidates[i].rule, tree, request, preemptorShareMin)) possible.push(candidates[i]);
-    });
+    // Keep only candidates that could be taken out at some point: the bound below gets tighter
+    // and the search walks far fewer.
+    const { possible, possibleStarts } = keepPossible(snap, candidates, runStarts, { tree, pq, request, preemptorShare });
     if (possible.length === 0 || !couldFit(snap, w, flavor, possible)) continue;
     if (ctx.outcome) ctx.outcome.hopeless = false;
     // Each queue's run is already in victim order: merge them lazily, since the search usually
