@@ -32,7 +32,7 @@ class RawClient {
 
   /** Waits until `done(received)` holds (or the socket closed); fails after 5 s. */
   async until(what: string, done: (received: string) => boolean): Promise<string> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000; // generous: a loaded 2-core box
     while (!done(this.received)) {
       if (this.closed) assert.fail(`connection closed while waiting for ${what}; got ${JSON.stringify(this.received)}`);
       if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; got ${JSON.stringify(this.received)}`);
@@ -45,7 +45,7 @@ class RawClient {
   }
 
   async untilClosed(): Promise<string> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000; // generous: a loaded 2-core box
     while (!this.closed) {
       if (Date.now() > deadline) assert.fail(`connection still open; got ${JSON.stringify(this.received)}`);
       await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 50); });

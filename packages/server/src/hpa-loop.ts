@@ -20,6 +20,7 @@ import { DEFAULT_NAMESPACE, isQmError, quantityToMilli, type ApiObject, type Hor
 import {
   computeHpaDecision, hpaMetricSpecs, type Clock, type HpaControllerOptions, type HpaHistory, type HpaMetricReading, type HpaPod, type Recorder, type Store,
 } from '@qm/core';
+import { DEFAULT_RATE_WINDOW_MS } from '@qm/gateway';
 import type { PlatformLoop } from './platform-loop.js';
 
 export const DEFAULT_HPA_SYNC_PERIOD_MS = 15_000;
@@ -42,7 +43,7 @@ export interface HpaMetricsSource {
   podMetric(namespace: string, name: string, metric: string): Map<string, number> | undefined;
   /** A deployment-wide metric (Object metrics on the ModelDeployment); undefined when unknown. */
   deploymentMetric(namespace: string, name: string, metric: string): number | undefined;
-  /** The window per-replica rates average over (the gateway's --gateway-rate-window); 30 s when absent. */
+  /** The window per-replica rates average over (the gateway's --gateway-rate-window); the gateway's default when absent. */
   readonly metricWindowMs?: number;
 }
 
@@ -85,7 +86,7 @@ function readings(spec: HorizontalPodAutoscalerSpec, ns: string, name: string, r
         const metric = m.pods?.metric.name ?? '';
         const per = o.source.podMetric(ns, name, metric);
         if (!per) return { kind: 'error', message: `the gateway has no per-replica metric ${metric}` };
-        const samples = replicas.filter((r) => per.has(r.id)).map((r) => ({ pod: r.id, value: milliQ(per.get(r.id)!), timestampMs: nowMs, windowMs: o.source.metricWindowMs ?? 30_000 }));
+        const samples = replicas.filter((r) => per.has(r.id)).map((r) => ({ pod: r.id, value: milliQ(per.get(r.id)!), timestampMs: nowMs, windowMs: o.source.metricWindowMs ?? DEFAULT_RATE_WINDOW_MS }));
         return { kind: 'pods', samples };
       }
       case 'Resource': {

@@ -15,6 +15,7 @@
  * Example: `const estimates = estimateStarts(snap, candidates, { restore: true }); // Map id → epoch ms`
  */
 import { GPU } from '../resources/index.js';
+import { BinaryHeap } from './binary-heap.js';
 import type { NodeClass, NodeState } from './cluster-state.js';
 import { placeGang } from './placer.js';
 import type { AdmittedEntry, Snapshot } from './snapshot.js';
@@ -34,7 +35,7 @@ interface Shape {
 interface Group {
   key: string;
   /** Shapes asleep waiting for nodes (stale entries skipped). */
-  sleepers: Heap<{ shape: Shape; gen: number }>;
+  sleepers: BinaryHeap<{ shape: Shape; gen: number }>;
   /** Registered on node wake-ups (and not woken since). */
   registered: boolean;
   /** A token for it sits in the main queue. */
@@ -43,47 +44,6 @@ interface Group {
 }
 
 type Item = { shape: Shape; gen: number; group?: undefined } | { group: Group; shape?: undefined };
-
-/** A small binary min-heap. */
-class Heap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly rank: (x: T) => number) {}
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): T | undefined {
-    return this.items[0];
-  }
-  push(x: T): void {
-    const h = this.items;
-    h.push(x);
-    for (let i = h.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (this.rank(h[p]) <= this.rank(h[i])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const h = this.items;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length && last !== undefined) {
-      h[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.rank(h[l]) < this.rank(h[m])) m = l;
-        if (r < h.length && this.rank(h[r]) < this.rank(h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
 
 /** What placement depends on (not quota): equal keys fit or fail together. */
 function placementKey(w: WorkloadInput, flavors: readonly string[]): string {
@@ -123,7 +83,8 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
     const top = g.sleepers.peek();
     return top ? sleeperRank(top) : Infinity;
   };
-  const queue = new Heap<Item>((x) => (x.group ? groupRank(x.group) : rankOfShape(x.shape)));
+  const itemRank = (x: Item): number => (x.group ? groupRank(x.group) : rankOfShape(x.shape));
+  const queue = new BinaryHeap<Item>((a, b) => itemRank(a) < itemRank(b));
   const groups = new Map<string, Group>();
   const shapes = new Map<string, Shape>();
   candidates.forEach((w, rank) => {
@@ -134,7 +95,7 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
     if (!s) {
       let g = groups.get(placement);
       if (!g) {
-        g = { key: placement, sleepers: new Heap<{ shape: Shape; gen: number }>(sleeperRank), registered: false, queued: false };
+        g = { key: placement, sleepers: new BinaryHeap<{ shape: Shape; gen: number }>((a, b) => sleeperRank(a) < sleeperRank(b)), registered: false, queued: false };
         groups.set(placement, g);
       }
       s = { group: g, members: [], ranks: [], cursor: 0, gen: 0, state: 'queued' };

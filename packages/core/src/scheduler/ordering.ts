@@ -6,6 +6,7 @@
  *
  * Example: `pending.sort(compareWithinQueue)`.
  */
+import { BinaryHeap } from './binary-heap.js';
 import type { WorkloadInput } from './types.js';
 
 export function compareWithinQueue(a: WorkloadInput, b: WorkloadInput): number {
@@ -30,49 +31,9 @@ export function compareHeads(a: QueueHead, b: QueueHead): number {
   return compareWithinQueue(x, y);
 }
 
-export class HeadHeap {
-  private readonly heap: QueueHead[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  /** The head that pop() would return, left in place. */
-  peek(): QueueHead | undefined {
-    return this.heap[0];
-  }
-
-  push(h: QueueHead): void {
-    const heap = this.heap;
-    heap.push(h);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (compareHeads(heap[i], heap[p]) >= 0) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  }
-
-  pop(): QueueHead | undefined {
-    const heap = this.heap;
-    if (heap.length === 0) return undefined;
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && compareHeads(heap[l], heap[m]) < 0) m = l;
-        if (r < heap.length && compareHeads(heap[r], heap[m]) < 0) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
-    return top;
+/** Queue heads, the next one to schedule first. */
+export class HeadHeap extends BinaryHeap<QueueHead> {
+  constructor() {
+    super((a, b) => compareHeads(a, b) < 0);
   }
 }
