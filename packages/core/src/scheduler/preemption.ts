@@ -139,7 +139,7 @@ function everEligible(snap: Snapshot, e: AdmittedEntry, rule: PreemptionRule, tr
   if (!tree.isBorrowing(e.state.queue, request)) return false;
   if (rule === 'reclaim') return true;
   const vq = tree.byName.get(e.state.queue)!;
-  return tree.shareWith(vq, scaleCached(snap, e.w), -1) >= preemptorShareMin;
+  return tree.shareWith(vq, snap.totalRequest(e.w), -1) >= preemptorShareMin;
 }
 
 interface Candidate {
@@ -158,7 +158,7 @@ function keepPossible(snap: Snapshot, candidates: readonly Candidate[], runStart
   const ownEnd = runStarts.length > 1 ? runStarts[1] : candidates.length;
   if (runStarts.length > 0 && ownEnd > 0 && candidates[0].rule === 'withinQueue') {
     const ownTotal: Resources = {};
-    for (let i = 0; i < ownEnd; i++) addInto(ownTotal, scaleCached(snap, candidates[i].e.w));
+    for (let i = 0; i < ownEnd; i++) addInto(ownTotal, snap.totalRequest(candidates[i].e.w));
     preemptorShareMin = p.tree.shareWith(p.pq, sub(p.request, ownTotal), 1);
   }
   const possible: Candidate[] = [];
@@ -171,14 +171,6 @@ function keepPossible(snap: Snapshot, candidates: readonly Candidate[], runStart
     }
   });
   return { possible, possibleStarts };
-}
-
-const totals = new WeakMap<WorkloadInput, Resources>();
-/** snap.totalRequest, kept per input (inputs live across cycles; the request never changes). */
-function scaleCached(snap: Snapshot, w: WorkloadInput): Resources {
-  let t = totals.get(w);
-  if (!t) totals.set(w, (t = snap.totalRequest(w)));
-  return t;
 }
 
 const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();

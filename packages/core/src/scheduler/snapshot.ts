@@ -43,6 +43,8 @@ function budgetAmount(v: number | string, of: number, roundUp: boolean): number 
   return roundUp ? Math.ceil(pct * of) : Math.floor(pct * of);
 }
 
+const totalRequests = new WeakMap<WorkloadInput, Resources>();
+
 export class Snapshot {
   readonly cluster: ClusterState;
   readonly elig: EligibilityCache;
@@ -92,8 +94,11 @@ export class Snapshot {
     return flavors[0];
   }
 
+  /** Every pod's request together; kept per input (inputs are immutable and live across cycles), so never mutate it. */
   totalRequest(w: WorkloadInput): Resources {
-    return scale(w.podRequest, w.pods);
+    let t = totalRequests.get(w);
+    if (!t) totalRequests.set(w, (t = scale(w.podRequest, w.pods)));
+    return t;
   }
 
   /** Takes the workload's resources on its nodes and charges its quotas. */
