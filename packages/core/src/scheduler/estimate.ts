@@ -68,7 +68,6 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
   const out = new Map<string, number>();
   if (candidates.length === 0) return out;
   const maxAttempts = opts.maxAttempts ?? 20_000;
-  snap.beginEstimates();
   snap.cluster.unhold();
   const freedAtStart = snap.cluster.markFreed();
   // What the simulation did, to undo with opts.restore: entries ended, workloads placed.

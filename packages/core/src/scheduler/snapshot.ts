@@ -134,7 +134,7 @@ export class Snapshot {
     this.addAdmitted(e);
     if (this.journal?.removed.get(e.w.id) === e) {
       this.journal.removed.delete(e.w.id);
-      if (!this.journal.sealed) this.journalMix(`-${this.entryKey(e)}`, -1);
+      this.journalMix(`-${this.entryKey(e)}`, -1);
     } else this.journalAdd(e.w.id);
   }
 
@@ -142,7 +142,7 @@ export class Snapshot {
     const e = this.journal && this.admitted.get(id);
     if (!e) return;
     this.journal!.added.add(id);
-    if (!this.journal!.sealed) this.journalMix(`+${this.entryKey(e)}`, 1);
+    this.journalMix(`+${this.entryKey(e)}`, 1);
   }
 
   private readonly entryKeys = new WeakMap<AdmittedEntry, string>();
@@ -176,7 +176,6 @@ export class Snapshot {
   stateKey(): string {
     const j = this.journal;
     if (!j) return '';
-    if (j.sealed) throw new Error('Snapshot.stateKey: the state key was sealed for this cycle');
     const key = `${j.added.size}/${j.removed.size}/${j.hash1.toString(36)}/${j.hash2.toString(36)}`;
     if (this.cluster.held.size === 0) return key;
     const holds = [...this.cluster.held].map((n) => `${n.name}>${n.heldBy?.id ?? ''}`).sort().join('|');
@@ -187,21 +186,7 @@ export class Snapshot {
    * What a cycle changed, so `endCycle` can undo it and the snapshot can serve the next cycle
    * (see CycleMemo): admissions added, admitted entries removed, freed counters, PDB budgets.
    */
-  private journal?: {
-    added: Set<string>; removed: Map<string, AdmittedEntry>; freed: FreedMark; pdb: Map<string, number>; hash1: number; hash2: number;
-    /** No stateKey is asked for any more this cycle (see beginEstimates): changes are still recorded, not hashed. */
-    sealed: boolean;
-  };
-
-  /**
-   * The decisions are over; what follows only simulates (the estimates). Nothing asks for
-   * stateKey() or a victim order again this cycle, so changes stop being hashed and the cached
-   * victim orders go.
-   */
-  beginEstimates(): void {
-    if (this.journal) this.journal.sealed = true;
-    this.victimOrders.clear();
-  }
+  private journal?: { added: Set<string>; removed: Map<string, AdmittedEntry>; freed: FreedMark; pdb: Map<string, number>; hash1: number; hash2: number };
 
   /**
    * For the estimates: gives back what an admitted entry holds (nodes, queue and namespace
@@ -237,7 +222,7 @@ export class Snapshot {
   /** Starts recording what the cycle changes. */
   beginCycle(): void {
     this.victimOrders.clear();
-    this.journal = { added: new Set(), removed: new Map(), freed: this.cluster.markFreed(), pdb: new Map(this.pdbAllowed), hash1: 0, hash2: 0, sealed: false };
+    this.journal = { added: new Set(), removed: new Map(), freed: this.cluster.markFreed(), pdb: new Map(this.pdbAllowed), hash1: 0, hash2: 0 };
   }
 
   /** Undoes everything since `beginCycle`: the snapshot is again what its inputs say. */
@@ -334,10 +319,10 @@ export class Snapshot {
     if (j) {
       if (j.added.has(id)) {
         j.added.delete(id);
-        if (!j.sealed) this.journalMix(`+${this.entryKey(e)}`, -1);
+        this.journalMix(`+${this.entryKey(e)}`, -1);
       } else if (!j.removed.has(id)) {
         j.removed.set(id, e);
-        if (!j.sealed) this.journalMix(`-${this.entryKey(e)}`, 1);
+        this.journalMix(`-${this.entryKey(e)}`, 1);
       }
     }
     return () => this.reinstate(e);
