@@ -41,14 +41,14 @@ export interface ConnectionHost {
 }
 
 /** Request heads beyond this get 431. */
-export const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
+const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
 /** An idle keep-alive connection closes after this (node's http server default). */
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
 /** A request head must be complete this long after its first byte (node's headersTimeout). */
 const HEAD_TIMEOUT_MS = 60_000;
 
 /** Why reading from the client is paused (bits; reading resumes once none is left). */
-export const PAUSE_PIPELINED = 1;
+const PAUSE_PIPELINED = 1;
 /** Body bytes are held until the connection to the replica is established. */
 export const PAUSE_HOLD = 2;
 /** The replica's socket is not taking more. */

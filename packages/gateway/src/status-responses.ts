@@ -19,7 +19,7 @@ export interface ResponseOptions {
   headOnly: boolean;
 }
 
-export function statusBody(code: number, reason: string, message: string, details?: ErrorDetails): StatusObject {
+function statusBody(code: number, reason: string, message: string, details?: ErrorDetails): StatusObject {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
 

@@ -48,7 +48,7 @@ export interface PoolOptions {
 }
 
 /** Response heads from a replica beyond this are refused (502). */
-export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 
 export class UpstreamConnection {
   readonly socket: Socket;

@@ -19,6 +19,7 @@ import {
   type BudgetInterval, type Clock, type Recorder, type Store,
 } from '@qm/core';
 import { loadClusterPrices } from './cost-prices.js';
+import { startPeriodicLoop } from './periodic-loop.js';
 import type { PlatformLoop } from './platform-loop.js';
 
 export const DEFAULT_BUDGET_INTERVAL_MS = 15_000;
@@ -37,33 +38,10 @@ export interface BudgetLoop extends PlatformLoop {
 
 export async function startBudgetLoop(opts: BudgetLoopOptions): Promise<BudgetLoop> {
   const intervalMs = opts.intervalMs ?? DEFAULT_BUDGET_INTERVAL_MS;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  const tick = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    running ??= evaluateAll(opts).catch((err: unknown) => {
-      opts.logger?.error({ err }, 'budget evaluation failed; retrying next tick');
-    }).finally(() => { running = undefined; });
-    return running;
-  };
-  const arm = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => { void tick().finally(arm); }, intervalMs);
-    timer.unref();
-  };
-  void tick();
-  arm();
-  return {
-    name: 'budgets',
-    tick,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicLoop({
+    name: 'budgets', intervalMs, runAtStart: true, pass: () => evaluateAll(opts),
+    onError: (err) => opts.logger?.error({ err }, 'budget evaluation failed; retrying next tick'),
+  });
 }
 
 /** One evaluation of every Budget (exported for tests that drive time themselves). */

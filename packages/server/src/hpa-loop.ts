@@ -22,6 +22,7 @@ import {
 } from '@qm/core';
 import { DEFAULT_RATE_WINDOW_MS } from '@qm/gateway';
 import type { PlatformLoop } from './platform-loop.js';
+import { startPeriodicLoop } from './periodic-loop.js';
 
 export const DEFAULT_HPA_SYNC_PERIOD_MS = 15_000;
 
@@ -134,9 +135,6 @@ export async function startHpaLoop(o: HpaLoopOptions): Promise<HpaLoop> {
   if (!(Number.isFinite(periodMs) && periodMs > 0)) throw new Error(`--hpa-sync-period must be > 0, got ${periodMs} ms`);
   const histories = new Map<string, HpaHistory>();
   const lastWarnings = new Map<string, Set<string>>();
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   const syncOne = async (hpa: ApiObject): Promise<void> => {
     const nowMs = o.clock.now();
@@ -186,26 +184,10 @@ export async function startHpaLoop(o: HpaLoopOptions): Promise<HpaLoop> {
       }
     }
   };
-  const tick = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    running ??= syncAll().catch((err: unknown) => o.logger?.error({ err }, 'HPA sync failed')).finally(() => { running = undefined; });
-    return running;
-  };
-  const arm = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => { void tick().finally(arm); }, periodMs);
-    timer.unref();
-  };
-  arm();
-  return {
-    name: 'hpa',
-    tick,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicLoop({
+    name: 'hpa', intervalMs: periodMs, runAtStart: false, pass: syncAll,
+    onError: (err) => o.logger?.error({ err }, 'HPA sync failed'),
+  });
 }
 
 /** spec.replicas of the target, re-read and retried on a write conflict (the serving controller writes it too). */

@@ -30,6 +30,7 @@ import {
 } from '@qm/core';
 import { createGpuSampler, type GpuSampleResult, type GpuSampler, type GpuSamplerLogger } from './gpu-sampler.js';
 import { markStopped, scaleDownTo, updateStatus } from './idle-writes.js';
+import { startPeriodicLoop } from './periodic-loop.js';
 import type { PlatformLoop } from './platform-loop.js';
 
 export const DEFAULT_GPU_SAMPLE_INTERVAL_MS = 30_000;
@@ -63,9 +64,6 @@ export async function startIdleGpuLoop(opts: IdleGpuLoopOptions): Promise<IdleGp
   const tracker = new IdleGpuTracker();
   /** ns → the bad policy message already reported. */
   const badPolicies = new Map<string, string>();
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   const policies = async (): Promise<(ns: string) => IdlePolicy> => {
     const byNs = new Map<string, IdlePolicy>();
@@ -87,7 +85,7 @@ export async function startIdleGpuLoop(opts: IdleGpuLoopOptions): Promise<IdleGp
     return (ns) => byNs.get(ns) ?? opts.defaults ?? DEFAULT_IDLE_POLICY;
   };
 
-  const pass = async (): Promise<void> => {
+  const pass = async (stopping: () => boolean): Promise<void> => {
     const sample = await sampler.sample();
     const nowMs = clock.now();
     const node = await store.get('Node', undefined, opts.nodeName);
@@ -98,7 +96,7 @@ export async function startIdleGpuLoop(opts: IdleGpuLoopOptions): Promise<IdleGp
     const seen = new Set<string>();
     for (const kind of KINDS) {
       for (const listed of (await store.list(kind)).items) {
-        if (stopped) return;
+        if (stopping()) return;
         const key = `${kind}/${listed.metadata.namespace ?? ''}/${listed.metadata.name}`;
         try {
           const obj = await settleStopMark(listed, nowMs);
@@ -198,33 +196,10 @@ export async function startIdleGpuLoop(opts: IdleGpuLoopOptions): Promise<IdleGp
     if (written) recorder.record(refOf(obj), 'Warning', IDLE_GPU_REASON, `${warning}: ${how}`);
   };
 
-  const tick = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    running ??= pass()
-      .catch((err: unknown) => logger?.warn({ err }, 'idle-GPU pass failed; retrying next interval'))
-      .finally(() => { running = undefined; });
-    return running;
-  };
-
-  const arm = (): void => {
-    if (stopped || intervalMs <= 0) return;
-    timer = setTimeout(() => { void tick().finally(arm); }, intervalMs);
-    timer.unref();
-  };
-  if (intervalMs > 0) {
-    void tick();
-    arm();
-  }
-
-  return {
-    name: 'idle-gpus',
-    tick,
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicLoop({
+    name: 'idle-gpus', intervalMs, runAtStart: true, pass,
+    onError: (err) => logger?.warn({ err }, 'idle-GPU pass failed; retrying next interval'),
+  });
 }
 
 function refOf(obj: ApiObject): { kind: string; namespace?: string; name: string; uid?: string; apiVersion?: string } {
