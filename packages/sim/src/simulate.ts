@@ -119,7 +119,10 @@ export async function simulateScenario(scenario: Scenario, opts: SimulationOptio
   try {
     for (const obj of spec.objects ?? []) await store.create(applyDefaults(obj));
     idle = await SimIdleGpus.open({ store, clock, recorder, executor, push: (atMs) => timeline.push(atMs, RANK.idle, { type: 'idle' }) });
-    scheduler = (opts.createScheduler ?? createScheduler)({ store, recorder, clock, rng: seededRng(spec.seed ?? 0), config: opts.schedulerConfig });
+    // Virtual time jumps from event to event, so a pass may be the last for hours: it refreshes
+    // the estimates every time (a live server refreshes them every estimateIntervalMs).
+    const config = { estimateIntervalMs: 0, ...opts.schedulerConfig };
+    scheduler = (opts.createScheduler ?? createScheduler)({ store, recorder, clock, rng: seededRng(spec.seed ?? 0), config });
     (spec.submissions ?? []).forEach((s, index) => timeline.push(epochMsAt(s.at), RANK.submission, { type: 'submission', index }));
     (spec.events ?? []).forEach((e, index) => timeline.push(epochMsAt(e.at), RANK.event, { type: 'event', index }));
 

@@ -4,7 +4,7 @@ import type { ApiObject } from '@qm/api';
 import { makeDeployment, makeJob, makeNode, makePriorityClass, makeQueue } from '../testing/builders.js';
 import { T0, cycleInputFrom, cycleOptions } from '../testing/cycle-builders.js';
 import { CycleMemo } from './cycle-memo.js';
-import { scheduleCycle } from './cycle.js';
+import { openCycle, scheduleCycle } from './cycle.js';
 import type { CycleInput, CycleResult, WorkloadInput } from './types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -87,6 +87,10 @@ for (const sc of scenarios) {
       const fresh = scheduleCycle(input, opts);
       const reused = scheduleCycle(input, { ...opts, memo });
       assert.deepEqual(view(reused), view(fresh), `cycle ${i}`);
+      // Decided and closed without estimates (a pass between refreshes): the same decisions, none estimated.
+      const decidedOnly = openCycle(input, { ...opts, memo });
+      decidedOnly.close();
+      assert.deepEqual(view(decidedOnly.result), view({ ...fresh, pending: fresh.pending.map((p) => ({ ...p, estimatedStartMs: undefined })) }), `cycle ${i} without estimates`);
       // The same input again: the memo must have undone the cycle's own changes.
       assert.deepEqual(view(scheduleCycle(input, { ...opts, memo })), view(fresh), `cycle ${i} repeated`);
       changes += fresh.admitted.length + fresh.preempted.length;
@@ -112,4 +116,20 @@ test('memo: a cycle that throws drops the reused snapshot', () => {
   const broken = { ...input, workloads: [...input.workloads, null as unknown as WorkloadInput] };
   assert.throws(() => scheduleCycle(broken, { ...opts, memo }));
   assert.deepEqual(view(scheduleCycle(input, { ...opts, memo })), before);
+});
+
+test('memo: an open cycle estimates after its decisions are read, once; closing twice is harmless', () => {
+  const memo = new CycleMemo();
+  const input = cycleInputFrom(scenarios[0].objects);
+  const opts = cycleOptions();
+  const whole = view(scheduleCycle(input, opts));
+  const cycle = openCycle(input, { ...opts, memo });
+  assert.ok(cycle.result.pending.every((p) => p.estimatedStartMs === undefined));
+  cycle.estimate();
+  cycle.estimate();
+  assert.deepEqual(view(cycle.result), whole);
+  assert.ok(cycle.result.pending.some((p) => p.estimatedStartMs !== undefined), 'the scenario must have an estimate');
+  cycle.close();
+  cycle.close();
+  assert.deepEqual(view(scheduleCycle(input, { ...opts, memo })), whole);
 });

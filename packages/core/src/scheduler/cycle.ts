@@ -6,11 +6,17 @@
  *   4. place    — every pod on a node now, or none (gang)
  *   5. preempt  — the minimal victim set under withinQueue / reclaim / fairShare
  *   6. assume   — decisions go into the snapshot at once; a starving head gets capacity held
- *   7. result   — admissions, preemptions, pending reasons and positions, estimates, queue reports
+ *   7. result   — admissions, preemptions, pending reasons and positions, queue reports
+ *   7b. estimates — estimated start times, from a forward simulation of the running workloads' ends
+ *
+ * `scheduleCycle` runs them all; `openCycle` stops after the decisions, so a long-lived caller
+ * can write them before it computes the estimates (7b), or without them between refreshes.
  *
  * Example:
  * ```ts
  * const r = scheduleCycle(input, { nowMs: clock.now(), rng, config: DEFAULT_SCHEDULER_CONFIG });
+ * const cycle = openCycle(input, { nowMs, rng, config, memo }); // cycle.result has no estimates yet
+ * await write(cycle.result); cycle.estimate(); cycle.close();
  * ```
  */
 import { DEFAULT_SCHEDULER_CONFIG } from '../controllers/scheduling/types.js';
@@ -50,22 +56,79 @@ function shapeOf(w: WorkloadInput): string {
   return s;
 }
 
+/**
+ * A cycle whose decisions are made and whose snapshot is still held: a long-lived caller writes
+ * the decisions first, then (when due) asks for the estimates, then closes it.
+ */
+export interface OpenCycle {
+  /** Admissions, preemptions, pending reasons and positions, queue reports; no estimates until `estimate()`. */
+  readonly result: CycleResult;
+  /** Fills in the pending workloads' estimatedStartMs from the snapshot as the decisions left it. At most once. */
+  estimate(): void;
+  /** Hands the snapshot back to the memo (or drops it after a failure). Call exactly once, also after a throw. */
+  close(): void;
+}
+
+/** Decides, estimates and closes: one whole cycle. */
 export function scheduleCycle(input: CycleInput, opts: CycleOptions): CycleResult {
-  const memo = opts.memo;
-  if (!memo) return runCycle(input, opts, new Snapshot(input));
-  const config = { ...DEFAULT_SCHEDULER_CONFIG, ...opts.config };
-  const snap = memo.acquire(input, opts.nowMs);
-  let validUntilMs: number | undefined;
+  const cycle = openCycle(input, opts);
   try {
-    const result = runCycle(input, opts, snap, memo);
-    validUntilMs = nextTimeRuleDueMs(input, result, opts.nowMs, config);
-    return result;
+    cycle.estimate();
   } finally {
-    memo.release(snap, validUntilMs);
+    cycle.close();
+  }
+  return cycle.result;
+}
+
+/** Makes the cycle's decisions; the estimates wait for `estimate()`, the memo for `close()`. */
+export function openCycle(input: CycleInput, opts: CycleOptions): OpenCycle {
+  const memo = opts.memo;
+  const config = { ...DEFAULT_SCHEDULER_CONFIG, ...opts.config };
+  const snap = memo ? memo.acquire(input, opts.nowMs) : new Snapshot(input);
+  let decided: Decided;
+  try {
+    decided = runCycle(input, opts, snap, memo);
+  } catch (err) {
+    memo?.release(snap, undefined);
+    throw err;
+  }
+  let state: 'open' | 'estimated' | 'failed' | 'closed' = 'open';
+  return {
+    result: decided.result,
+    estimate(): void {
+      if (state !== 'open') return;
+      state = 'failed'; // until it returns
+      estimateCandidates(snap, memo, decided);
+      state = 'estimated';
+    },
+    close(): void {
+      if (state === 'closed') return;
+      const failed = state === 'failed';
+      state = 'closed';
+      memo?.release(snap, failed ? undefined : nextTimeRuleDueMs(input, decided.result, opts.nowMs, config));
+    },
+  };
+}
+
+/** A cycle's decisions, and the pending workloads (first `estimateHorizon` per queue) that get estimates. */
+interface Decided {
+  result: CycleResult;
+  candidates: WorkloadInput[];
+}
+
+/** Phase 7b: estimated start times for the candidates, written into the result's pending decisions. */
+function estimateCandidates(snap: Snapshot, memo: CycleMemo | undefined, { result, candidates }: Decided): void {
+  if (candidates.length === 0) return;
+  candidates.sort(compareWithinQueue);
+  // A memo keeps the snapshot for the next cycle: the simulation must leave it as it found it.
+  const estimates = memo ? memo.estimates(snap, candidates, () => estimateStarts(snap, candidates, { restore: true })) : estimateStarts(snap, candidates);
+  for (const p of result.pending) {
+    const t = estimates.get(p.workload.id);
+    if (t !== undefined) p.estimatedStartMs = t;
   }
 }
 
-function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: CycleMemo): CycleResult {
+function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: CycleMemo): Decided {
   const config = { ...DEFAULT_SCHEDULER_CONFIG, ...opts.config };
   const nowMs = opts.nowMs;
 
@@ -350,14 +413,6 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     queues.push({ name: q.name, usage, borrowed, pending: pendingCount, admitted: admittedCount, dominantShare: Math.round(share * 1e6) / 1e6 });
   }
 
-  // Estimates last: the simulation consumes the snapshot.
-  candidates.sort(compareWithinQueue);
-  // A memo keeps the snapshot for the next cycle: the simulation must leave it as it found it.
-  const estimates = memo ? memo.estimates(snap, candidates, () => estimateStarts(snap, candidates, { restore: true })) : estimateStarts(snap, candidates);
-  for (const p of pending) {
-    const t = estimates.get(p.workload.id);
-    if (t !== undefined) p.estimatedStartMs = t;
-  }
   void opts.rng;
-  return { admitted, preempted, pending, queues };
+  return { result: { admitted, preempted, pending, queues }, candidates };
 }

@@ -9,10 +9,10 @@
  * ```
  */
 import { QmError, isQmError, type ApiObject } from '@qm/api';
-import { scheduleCycle } from '../../scheduler/cycle.js';
+import { openCycle } from '../../scheduler/cycle.js';
 import { CycleMemo } from '../../scheduler/cycle-memo.js';
 import { nextTimeRuleDueMs } from '../../scheduler/time-rules.js';
-import type { CycleResult, PendingDecision } from '../../scheduler/types.js';
+import type { CycleInput, CycleResult, PendingDecision } from '../../scheduler/types.js';
 import { InputBuilder } from './build-input.js';
 import { Mirror } from './mirror.js';
 import {
@@ -55,6 +55,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const settled = new WeakMap<ApiObject, string>();
   /** Set after a pass that changed nothing: until the mirror changes or `dueMs`, a pass would decide the same. */
   let idle: { changeCount: number; dueMs: number; pending: number } | undefined;
+  /** The last estimate refresh: when, and what it gave each pending workload (by id). */
+  let estimates: { atMs: number; byId: Map<string, number> } | undefined;
+  /** A pass since the last refresh decided without one: the next refresh is owed even if nothing changes. */
+  let estimatesOwed = false;
 
   /** Writes `status` unless unchanged; on Conflict retries once on a fresh read if `stillValid` says the decision holds. */
   async function writeStatus(obj: ApiObject, next: (o: ApiObject) => Status | undefined, stillValid: (fresh: ApiObject) => boolean, memo?: string): Promise<ApiObject | undefined> {
@@ -93,7 +97,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const samePhase = (obj: ApiObject) => (fresh: ApiObject) =>
     (fresh.status?.phase ?? 'Pending') === (obj.status?.phase ?? 'Pending') && fresh.metadata.generation === obj.metadata.generation;
 
-  async function persist(result: CycleResult, nowMs: number): Promise<SchedulingPassResult> {
+  /** Writes what the decisions changed: victims, admitted jobs, and every deployment's replicas. */
+  async function persistDecisions(result: CycleResult, nowMs: number): Promise<SchedulingPassResult> {
     const nowIso = new Date(nowMs).toISOString();
     const out: SchedulingPassResult = { admitted: [], preempted: [], pending: result.pending.length, writes: 0 };
     const byDeployment = new Map<string, ReplicaChanges>();
@@ -134,14 +139,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         out.admitted.push(a.workload.key);
       }
     }
-    for (const p of result.pending) {
-      if (p.workload.key.kind === 'ModelDeployment') {
-        changesOf(p.workload.namespace, p.workload.key.name).pending.push(p);
-        continue;
-      }
-      const obj = mirror.get('TrainingJob', p.workload.namespace, p.workload.key.name);
-      if (obj) await writeStatus(obj, (o) => pendingJobStatus(o, p, nowIso), samePhase(obj), pendingMemo(p));
-    }
+    for (const p of result.pending) if (p.workload.key.kind === 'ModelDeployment') changesOf(p.workload.namespace, p.workload.key.name).pending.push(p);
     for (const obj of mirror.list('ModelDeployment')) {
       const changes = byDeployment.get(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`) ?? { admitted: [], preempted: [], pending: [] };
       if (obj.metadata.deletionTimestamp) continue;
@@ -158,31 +156,76 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         out.admitted.push(a.workload.key);
       }
     }
+    return out;
+  }
+
+  /** Writes the pending jobs' reasons, positions and estimates, and the queues' status. */
+  async function persistPending(result: CycleResult, nowMs: number): Promise<void> {
+    const nowIso = new Date(nowMs).toISOString();
+    for (const p of result.pending) {
+      if (p.workload.key.kind === 'ModelDeployment') continue;
+      const obj = mirror.get('TrainingJob', p.workload.namespace, p.workload.key.name);
+      if (obj) await writeStatus(obj, (o) => pendingJobStatus(o, p, nowIso), samePhase(obj), pendingMemo(p));
+    }
     for (const r of result.queues) {
       const obj = mirror.get('Queue', undefined, r.name);
       if (obj) await writeStatus(obj, (o) => queueStatus(o, r), () => true, JSON.stringify(r));
     }
+  }
+
+  /** The decisions are written before the estimates are computed: admission never waits for the forecast. */
+  async function decideAndPersist(input: CycleInput, nowMs: number): Promise<{ out: SchedulingPassResult; result: CycleResult }> {
+    const refresh = !estimates || nowMs >= estimates.atMs + config.estimateIntervalMs || nowMs < estimates.atMs;
+    const cycle = openCycle(input, { nowMs, rng: deps.rng, config, memo });
+    try {
+      const out = await persistDecisions(cycle.result, nowMs);
+      if (refresh) {
+        cycle.estimate();
+        const byId = new Map<string, number>();
+        for (const p of cycle.result.pending) if (p.estimatedStartMs !== undefined) byId.set(p.workload.id, p.estimatedStartMs);
+        estimates = { atMs: nowMs, byId };
+        estimatesOwed = false;
+      } else {
+        // Between refreshes a pending workload keeps the forecast it was last given.
+        for (const p of cycle.result.pending) p.estimatedStartMs = estimates!.byId.get(p.workload.id);
+        estimatesOwed = true;
+      }
+      await persistPending(cycle.result, nowMs);
+      return { out, result: cycle.result };
+    } finally {
+      cycle.close();
+    }
+  }
+
+  /** One pass: skipped when nothing changed and nothing is due; else decide, write, estimate when due. */
+  async function pass(): Promise<SchedulingPassResult> {
+    await mirror.sync();
+    const nowMs = deps.clock.now();
+    // Nothing changed since a pass that changed nothing, and no time-based rule is due: same answer.
+    if (idle && idle.changeCount === mirror.changeCount && nowMs < idle.dueMs) return { admitted: [], preempted: [], pending: idle.pending, writes: 0 };
+    idle = undefined;
+    const changeCount = mirror.changeCount;
+    const input = builder.build(mirror);
+    const before = writes;
+    const { out, result } = await decideAndPersist(input, nowMs);
+    out.writes = writes - before;
+    if (out.writes === 0 && out.admitted.length === 0 && out.preempted.length === 0 && mirror.changeCount === changeCount) {
+      let dueMs = nextTimeRuleDueMs(input, result, nowMs, config);
+      if (estimatesOwed) dueMs = Math.min(dueMs, estimates!.atMs + config.estimateIntervalMs);
+      idle = { changeCount, dueMs, pending: out.pending };
+    }
     return out;
   }
 
+  /** Passes run one at a time: a pass holds the memo's snapshot while it writes. */
+  let passInFlight: Promise<unknown> = Promise.resolve();
+
   return {
-    async runPass(): Promise<SchedulingPassResult> {
-      if (closed) throw new Error('scheduler is closed');
-      await mirror.sync();
-      const nowMs = deps.clock.now();
-      // Nothing changed since a pass that changed nothing, and no time-based rule is due: same answer.
-      if (idle && idle.changeCount === mirror.changeCount && nowMs < idle.dueMs) return { admitted: [], preempted: [], pending: idle.pending, writes: 0 };
-      idle = undefined;
-      const changeCount = mirror.changeCount;
-      const input = builder.build(mirror);
-      const result = scheduleCycle(input, { nowMs, rng: deps.rng, config, memo });
-      const before = writes;
-      const out = await persist(result, nowMs);
-      out.writes = writes - before;
-      if (out.writes === 0 && out.admitted.length === 0 && out.preempted.length === 0 && mirror.changeCount === changeCount) {
-        idle = { changeCount, dueMs: nextTimeRuleDueMs(input, result, nowMs, config), pending: out.pending };
-      }
-      return out;
+    runPass(): Promise<SchedulingPassResult> {
+      if (closed) return Promise.reject(new Error('scheduler is closed'));
+      const run = passInFlight.then(pass);
+      passInFlight = run.catch(() => undefined);
+      return run;
     },
     close(): void {
       closed = true;

@@ -20,12 +20,19 @@ export interface SchedulerConfig {
   minRuntimeBeforePreemptionMs: number;
   /** How many pending workloads per queue get an estimatedStartTime (default 50); bounds cost. */
   estimateHorizon: number;
+  /**
+   * How often the estimated start times are recomputed (default 10 s; 0 = every pass). The
+   * passes between decide without them and keep each pending workload's last estimate: the
+   * forecast costs as much as the decisions, and a pass runs on every change.
+   */
+  estimateIntervalMs: number;
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze({
   starvationBoundMs: 10 * 60_000,
   minRuntimeBeforePreemptionMs: 0,
   estimateHorizon: 50,
+  estimateIntervalMs: 10_000,
 });
 
 export interface SchedulerDeps {
