@@ -218,7 +218,6 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       reasons.set(w, `waiting to retry after ${iso(w.retryAfterMs)}`);
       return false;
     }
-    const request = snap.totalRequest(w);
     const shape = shapeOf(w);
     const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
     const cached = failedShapes.get(shape)?.[slot];
@@ -238,6 +237,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     else {
       // 3. quota, 4. place (flavors in order)
       reason = snap.nsQuotas.check(w);
+      const request = snap.totalRequest(w);
       if (reason === undefined) {
         for (const flavor of snap.flavorsOf(queue)) {
           const tree = snap.trees.get(flavor)!;

@@ -89,17 +89,6 @@ export function fitsNow(snap: Snapshot, w: WorkloadInput, flavor: string): boole
   return 'pods' in r;
 }
 
-function candidateRule(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, flavor: string, ctx: PreemptionContext, preemptorWithinGuarantee: boolean, reclaimAllowed: boolean): PreemptionRule | undefined {
-  const queue = snap.queues.get(w.queue!)!;
-  if (e.state.queue === w.queue) {
-    return queue.withinQueue !== 'Never' && e.w.priority < w.priority ? 'withinQueue' : undefined;
-  }
-  if (e.state.flavor !== flavor) return undefined;
-  if (preemptorWithinGuarantee) return reclaimAllowed ? 'reclaim' : undefined;
-  return e.w.priority <= w.priority ? 'fairShare' : undefined;
-  void ctx;
-}
-
 /** Re-checks the cross-queue conditions against the snapshot as it is now (victims removed so far count). */
 function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule: PreemptionRule, flavor: string): string | undefined {
   const tree = snap.trees.get(flavor)!;
@@ -114,7 +103,7 @@ function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule:
   const vq = tree.byName.get(e.state.queue)!;
   const pq = tree.byName.get(w.queue!)!;
   const victimUsageAfter: Resources = { ...vq.usage };
-  const victimReq = snap.totalRequest(e.w);
+  const victimReq = e.total;
   for (const k in victimReq) victimUsageAfter[k] = (victimUsageAfter[k] ?? 0) - victimReq[k];
   const preemptorUsageAfter: Resources = { ...pq.usage };
   for (const k in request) preemptorUsageAfter[k] = (preemptorUsageAfter[k] ?? 0) + request[k];
@@ -127,50 +116,9 @@ function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule:
   return `queue ${e.state.queue}'s share ${victimShare.toFixed(3)} stays at or above queue ${w.queue}'s ${preemptorShare.toFixed(3)}`;
 }
 
-/**
- * Could `e` be taken out at any point of this search? Eligibility only shrinks while victims
- * go (a victim queue's usage and share only fall), except that own-queue victims lower the
- * preemptor's share; `preemptorShareMin` is its share with every own-queue candidate gone, so
- * a false here stays false for the whole search. Allocation-free: it runs per candidate.
- */
-function everEligible(snap: Snapshot, e: AdmittedEntry, rule: PreemptionRule, tree: QuotaTree, request: Resources, preemptorShareMin: number): boolean {
-  if (snap.pdbBlocking(e.w)) return false; // budgets only get spent during a search
-  if (rule === 'withinQueue') return true;
-  if (!tree.isBorrowing(e.state.queue, request)) return false;
-  if (rule === 'reclaim') return true;
-  const vq = tree.byName.get(e.state.queue)!;
-  return tree.shareWith(vq, snap.totalRequest(e.w), -1) >= preemptorShareMin;
-}
-
 interface Candidate {
   e: AdmittedEntry;
   rule: PreemptionRule;
-}
-
-/**
- * The candidates everEligible keeps, runs still in victim order. Runs start at `runStarts`; the
- * first is the preemptor's own queue when its candidates are withinQueue ones.
- */
-function keepPossible(snap: Snapshot, candidates: readonly Candidate[], runStarts: readonly number[],
-  p: { tree: QuotaTree; pq: QuotaNode; request: Resources; preemptorShare: number }): { possible: Candidate[]; possibleStarts: number[] } {
-  // The preemptor's share can fall only by its own-queue victims: bound it by taking them all out.
-  let preemptorShareMin = p.preemptorShare;
-  const ownEnd = runStarts.length > 1 ? runStarts[1] : candidates.length;
-  if (runStarts.length > 0 && ownEnd > 0 && candidates[0].rule === 'withinQueue') {
-    const ownTotal: Resources = {};
-    for (let i = 0; i < ownEnd; i++) addInto(ownTotal, snap.totalRequest(candidates[i].e.w));
-    preemptorShareMin = p.tree.shareWith(p.pq, sub(p.request, ownTotal), 1);
-  }
-  const possible: Candidate[] = [];
-  const possibleStarts: number[] = [];
-  runStarts.forEach((start, r) => {
-    const end = r + 1 < runStarts.length ? runStarts[r + 1] : candidates.length;
-    possibleStarts.push(possible.length);
-    for (let i = start; i < end; i++) {
-      if (everEligible(snap, candidates[i].e, candidates[i].rule, p.tree, p.request, preemptorShareMin)) possible.push(candidates[i]);
-    }
-  });
-  return { possible, possibleStarts };
 }
 
 const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
@@ -256,44 +204,59 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       if (v === undefined) shareCache.set(q, (v = tree.dominantShare(q)));
       return v;
     };
-    const candidates: Candidate[] = [];
     const compare = comparatorFor(snap, ctx.nowMs);
-    // Victim orders put the lowest priority first: stop at the first that may not yield.
-    const consider = (q: string, maxPriority: number): void => {
+    // Candidates that could be taken out at some point of the search, each queue's run in victim
+    // order (runs start at `starts`). Eligibility only shrinks while victims go — a victim queue's
+    // usage and share only fall — so an entry that fails here fails for the whole search, and the
+    // fit bound below gets tighter for dropping it.
+    const possible: Candidate[] = [];
+    const starts: number[] = [];
+    /**
+     * `q`'s admitted entries up to `maxPriority` (victim orders put the lowest priority first) that
+     * pass the common checks and `keep`; returns the own-queue total when `total` is given.
+     */
+    const collect = (q: string, maxPriority: number, rule: PreemptionRule, keep: (e: AdmittedEntry) => boolean, total?: Resources): void => {
+      starts.push(possible.length);
       for (const e of snap.admittedOrder(q, compare)) {
         if (!e.alive || e.state.queue !== q) continue;
         if (e.w.priority > maxPriority) break;
         if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) continue;
         if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) continue;
-        const rule = candidateRule(snap, w, e, flavor, ctx, within, reclaimAllowed);
-        if (rule) candidates.push({ e, rule });
+        if (rule !== 'withinQueue' && e.state.flavor !== flavor) continue;
+        if (total) addInto(total, e.total);
+        // Budgets only get spent during a search.
+        if (!snap.pdbBlocking(e.w) && keep(e)) possible.push({ e, rule });
       }
     };
     // Only the queues some rule allows: its own (withinQueue: strictly lower priority), and other
     // queues that borrow (removing victims only lowers usage, so a queue within its guarantee now
     // stays so) — for fairShare only those whose share is above the preemptor's.
-    const runStarts: number[] = [];
+    let preemptorShareMin = preemptorShare;
     if (queue.withinQueue !== 'Never' && snap.admittedByQueue.get(w.queue)?.size) {
-      runStarts.push(candidates.length);
-      consider(w.queue, w.priority - 1);
+      const ownTotal: Resources = {};
+      collect(w.queue, w.priority - 1, 'withinQueue', () => true, ownTotal);
+      // The preemptor's share can fall only by its own-queue victims: bound it by taking them all out.
+      if (Object.keys(ownTotal).length > 0) preemptorShareMin = tree.shareWith(pq, sub(request, ownTotal), 1);
     }
     const crossQueue = within ? reclaimAllowed : tree.maxShareExcept(w.queue) > preemptorShare;
     if (crossQueue) {
       for (const [q, entries] of snap.admittedByQueue) {
         if (q === w.queue || entries.size === 0 || !tree.isBorrowing(q, request)) continue;
-        if (!within && queueShare(q) <= preemptorShare) continue;
-        runStarts.push(candidates.length);
-        consider(q, within ? Infinity : w.priority);
+        if (within) {
+          collect(q, Infinity, 'reclaim', () => true);
+          continue;
+        }
+        if (queueShare(q) <= preemptorShare) continue;
+        // Fair share: only a victim whose queue keeps a share at or above the preemptor's lowest.
+        const vq = tree.byName.get(q)!;
+        collect(q, w.priority, 'fairShare', (e) => tree.shareWith(vq, e.total, -1) >= preemptorShareMin);
       }
     }
-    // Keep only candidates that could be taken out at some point: the bound below gets tighter
-    // and the search walks far fewer.
-    const { possible, possibleStarts } = keepPossible(snap, candidates, runStarts, { tree, pq, request, preemptorShare });
     if (possible.length === 0 || !couldFit(snap, w, flavor, possible)) continue;
     if (ctx.outcome) ctx.outcome.hopeless = false;
     // Each queue's run is already in victim order: merge them lazily, since the search usually
     // stops after a few victims (sorting every candidate was most of a search's cost).
-    const inOrder = new RunMerge(possible, possibleStarts, (a, b) => compare(a.e, b.e));
+    const inOrder = new RunMerge(possible, starts, (a, b) => compare(a.e, b.e));
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];
     let ok = false;
     for (let c = inOrder.next(); c; c = inOrder.next()) {

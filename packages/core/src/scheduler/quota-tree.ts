@@ -230,13 +230,17 @@ export class QuotaTree {
    */
   shareWith(n: QuotaNode, delta: Resources, sign: 1 | -1): number {
     let share = 0;
-    const consider = (k: string, used: number): void => {
-      const above = used - (n.guaranteed[k] ?? 0);
+    for (const k in n.usage) {
+      const above = n.usage[k] + sign * (delta[k] ?? 0) - (n.guaranteed[k] ?? 0);
       const cap = this.capacity[k] ?? 0;
-      if (above > 0 && cap > 0) share = Math.max(share, above / cap);
-    };
-    for (const k in n.usage) consider(k, n.usage[k] + sign * (delta[k] ?? 0));
-    for (const k in delta) if (!(k in n.usage)) consider(k, sign * delta[k]);
+      if (above > 0 && cap > 0 && above / cap > share) share = above / cap;
+    }
+    for (const k in delta) {
+      if (k in n.usage) continue;
+      const above = sign * delta[k] - (n.guaranteed[k] ?? 0);
+      const cap = this.capacity[k] ?? 0;
+      if (above > 0 && cap > 0 && above / cap > share) share = above / cap;
+    }
     return share / n.weight;
   }
 

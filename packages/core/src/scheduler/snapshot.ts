@@ -25,6 +25,8 @@ export interface AdmittedEntry {
   taken: Array<Record<string, number[]> | undefined>;
   /** Each pod's node, resolved once (undefined: the node is gone); forget and the estimates walk these often. */
   nodes: Array<NodeState | undefined>;
+  /** Every pod's request together (Snapshot.totalRequest), kept on the entry: charges and victim checks read it often. */
+  total: Resources;
   /** False while forgotten (a victim order may still list it). */
   alive?: boolean;
   /** Work lost if preempted at `lostAtMs` (victim ordering computes it once per cycle time). */
@@ -115,7 +117,7 @@ export class Snapshot {
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state: st, taken, nodes, alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state: st, taken, nodes, total: this.totalRequest(w), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
 
@@ -127,7 +129,7 @@ export class Snapshot {
       if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
     }
     const tree = this.trees.get(e.state.flavor);
-    tree?.charge(e.state.queue, this.totalRequest(e.w), 1);
+    tree?.charge(e.state.queue, e.total, 1);
     const qn = tree?.byName.get(e.state.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
     this.nsQuotas.charge(e.w, 1);
@@ -199,7 +201,7 @@ export class Snapshot {
       const devices = e.taken[i];
       if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
     }
-    this.trees.get(e.state.flavor)?.charge(e.state.queue, this.totalRequest(e.w), -1);
+    this.trees.get(e.state.flavor)?.charge(e.state.queue, e.total, -1);
     this.nsQuotas.charge(e.w, -1);
   }
 
@@ -209,7 +211,7 @@ export class Snapshot {
       const devices = e.taken[i];
       if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
     }
-    this.trees.get(e.state.flavor)?.charge(e.state.queue, this.totalRequest(e.w), 1);
+    this.trees.get(e.state.flavor)?.charge(e.state.queue, e.total, 1);
     this.nsQuotas.charge(e.w, 1);
   }
 
@@ -293,7 +295,7 @@ export class Snapshot {
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: this.totalRequest(w), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
   }
@@ -308,7 +310,7 @@ export class Snapshot {
       if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
     }
     const tree = this.trees.get(e.state.flavor);
-    tree?.charge(e.state.queue, this.totalRequest(e.w), -1);
+    tree?.charge(e.state.queue, e.total, -1);
     const qn = tree?.byName.get(e.state.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount--;
     this.nsQuotas.charge(e.w, -1);
