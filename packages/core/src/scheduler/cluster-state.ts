@@ -110,6 +110,8 @@ export class ClusterState {
   freedVersion = 0;
   /** Nodes whose capacity is held for a starving gang (few; kept so nobody scans every node for them). */
   readonly held = new Set<NodeState>();
+  /** Bumped on every hold and release: an unchanged version means the same holds. */
+  holdVersion = 0;
 
   constructor(inputs: readonly NodeInput[]) {
     const sorted = [...inputs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -134,6 +136,7 @@ export class ClusterState {
   hold(node: NodeState, w: WorkloadInput): void {
     node.heldBy = w;
     this.held.add(node);
+    this.holdVersion++;
   }
 
   /** Releases what is held for `w` (every hold when `w` is undefined). */
@@ -142,6 +145,7 @@ export class ClusterState {
       if (w && n.heldBy !== w) continue;
       n.heldBy = undefined;
       this.held.delete(n);
+      this.holdVersion++;
     }
   }
 

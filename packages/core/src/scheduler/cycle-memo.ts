@@ -45,9 +45,12 @@ export class CycleMemo {
   /** Bumped whenever the starting snapshot changes: remembered answers of older generations are void. */
   generation = 0;
   private snap?: Snapshot;
-  private readonly failures = new Map<string, RememberedFailure>();
-  /** Successful preemption searches, per workload and state: the victims to take out again. */
-  private readonly plans = new Map<string, RememberedPlan>();
+  /** Snapshot state key → search key → what the search concluded. */
+  private readonly failures = new Map<string, Map<string, RememberedFailure>>();
+  /** Successful preemption searches: state key → workload id → the search key and the victims to take out again. */
+  private readonly plans = new Map<string, Map<string, { searchKey: string; plan: RememberedPlan }>>();
+  /** Entries in `failures` and `plans` together: bounded, over a long run of changing cycles. */
+  private remembered = 0;
   private failuresGeneration = -1;
   private lastNowMs = -Infinity;
   private validUntilMs = -Infinity;
@@ -95,8 +98,7 @@ export class CycleMemo {
       if (changed) this.generation++;
     }
     if (this.failuresGeneration !== this.generation || nowMs >= this.validUntilMs || nowMs < this.lastNowMs) {
-      this.failures.clear();
-      this.plans.clear();
+      this.forgetSearches();
       this.failuresGeneration = this.generation;
     }
     this.lastNowMs = nowMs;
@@ -120,28 +122,44 @@ export class CycleMemo {
     }
     this.snap = undefined;
     this.base = undefined;
-    this.failures.clear();
-    this.plans.clear();
+    this.forgetSearches();
     this.estimate = undefined;
     this.validUntilMs = -Infinity;
   }
 
-  plan(key: string): RememberedPlan | undefined {
-    return this.plans.get(key);
+  private forgetSearches(): void {
+    this.failures.clear();
+    this.plans.clear();
+    this.remembered = 0;
   }
 
-  rememberPlan(key: string, p: RememberedPlan): void {
-    if (this.plans.size >= MAX_REMEMBERED) this.plans.clear();
-    this.plans.set(key, p);
+  /** Makes room for one more remembered search. */
+  private count(): void {
+    if (++this.remembered > MAX_REMEMBERED) this.forgetSearches();
   }
 
-  failure(key: string): RememberedFailure | undefined {
-    return this.failures.get(key);
+  /** A successful search for workload `id` (search key `searchKey`) in state `stateKey`. */
+  plan(stateKey: string, searchKey: string, id: string): RememberedPlan | undefined {
+    const p = this.plans.get(stateKey)?.get(id);
+    return p && p.searchKey === searchKey ? p.plan : undefined;
   }
 
-  rememberFailure(key: string, f: RememberedFailure): void {
-    if (this.failures.size >= MAX_REMEMBERED) this.failures.clear(); // bounded: a long run of changing cycles
-    this.failures.set(key, f);
+  rememberPlan(stateKey: string, searchKey: string, id: string, p: RememberedPlan): void {
+    this.count();
+    let byId = this.plans.get(stateKey);
+    if (!byId) this.plans.set(stateKey, (byId = new Map()));
+    byId.set(id, { searchKey, plan: p });
+  }
+
+  failure(stateKey: string, searchKey: string): RememberedFailure | undefined {
+    return this.failures.get(stateKey)?.get(searchKey);
+  }
+
+  rememberFailure(stateKey: string, searchKey: string, f: RememberedFailure): void {
+    this.count();
+    let byKey = this.failures.get(stateKey);
+    if (!byKey) this.failures.set(stateKey, (byKey = new Map()));
+    byKey.set(searchKey, f);
   }
 
   /** The estimates for `candidates` from the snapshot as it is now: remembered, or `compute()`d (which consumes the snapshot). */

@@ -60,6 +60,15 @@ function shapeOf(w: WorkloadInput): string {
  * A cycle whose decisions are made and whose snapshot is still held: a long-lived caller writes
  * the decisions first, then (when due) asks for the estimates, then closes it.
  */
+// Per input, like shapes: a search's key for each (reclaim allowed, capacity held) variant.
+const searchKeys = new WeakMap<WorkloadInput, string[]>();
+function searchKeyOf(w: WorkloadInput, reclaimOk: boolean, held: boolean): string {
+  let keys = searchKeys.get(w);
+  if (!keys) searchKeys.set(w, (keys = []));
+  const variant = (reclaimOk ? 2 : 0) + (held ? 1 : 0);
+  return (keys[variant] ??= `${shapeOf(w)}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${held}`);
+}
+
 export interface OpenCycle {
   /** Admissions, preemptions, pending reasons and positions, queue reports; no estimates until `estimate()`. */
   readonly result: CycleResult;
@@ -226,10 +235,10 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       return false;
     }
     // The same search over the same state ended the same way in an earlier cycle: take its answer.
-    const memoKey = memo ? failureKey(w) : undefined;
-    const remembered = memoKey === undefined ? undefined : memo!.failure(memoKey);
-    const planKey = memoKey === undefined || remembered ? undefined : `${memoKey}\u0000${w.id}`;
-    const rememberedPlan = planKey === undefined ? undefined : memo!.plan(planKey);
+    const memoKey = memo ? searchKey(w) : undefined;
+    const stateKey = memo ? snap.stateKey() : '';
+    const remembered = memoKey === undefined ? undefined : memo!.failure(stateKey, memoKey);
+    const rememberedPlan = memoKey === undefined || remembered ? undefined : memo!.plan(stateKey, memoKey, w.id);
     let reason: string | undefined;
     let placementFailed = false;
     if (remembered) ({ reason, placementFailed } = remembered);
@@ -270,7 +279,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       if (!hopeless.covers(w, version)) {
         const outcome = { hopeless: false };
         plan = findPreemption(snap, w, { nowMs, minRuntimeBeforePreemptionMs: config.minRuntimeBeforePreemptionMs, exclude: admittedNow, outcome });
-        if (plan && planKey !== undefined) memo!.rememberPlan(planKey, { plan, reason, placementFailed });
+        if (plan && memoKey !== undefined) memo!.rememberPlan(stateKey, memoKey, w.id, { plan, reason, placementFailed });
         if (!plan && outcome.hopeless) hopeless.record(w, version);
       }
     }
@@ -300,7 +309,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       }
     }
     // 6. hold capacity for a starving head gang
-    if (memoKey !== undefined && !remembered && !plan && snap.cluster.freedEpoch === epochBefore) memo!.rememberFailure(memoKey, { reason, placementFailed });
+    if (memoKey !== undefined && !remembered && !plan && snap.cluster.freedEpoch === epochBefore) memo!.rememberFailure(stateKey, memoKey, { reason, placementFailed });
     let text = reason ?? 'does not fit';
     if (isHead && placementFailed && nowMs - w.pendingSinceMs >= config.starvationBoundMs && holdFor(w)) {
       text += `; ${HELD_MARK} (waiting ${durationText(nowMs - w.pendingSinceMs)})`;
@@ -328,11 +337,11 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     return p;
   }
 
-  /** Everything a failed search for `w` depends on: its shape and rule inputs, and the snapshot's state. */
-  function failureKey(w: WorkloadInput): string {
+  /** Everything of `w` a search depends on (the snapshot's state is the memo's other key). */
+  function searchKey(w: WorkloadInput): string {
     const q = snap.queues.get(w.queue!);
     const reclaimOk = q !== undefined && q.reclaim !== 'Never' && nowMs - w.pendingSinceMs >= q.reclaimDelayMs;
-    return `${shapeOf(w)}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${holders.has(w.id)}\u0000${snap.stateKey()}`;
+    return searchKeyOf(w, reclaimOk, holders.has(w.id));
   }
 
   function admit(w: WorkloadInput, queue: string, flavor: string, pods: AdmissionDecision['pods']): void {

@@ -178,11 +178,17 @@ export class Snapshot {
   stateKey(): string {
     const j = this.journal;
     if (!j) return '';
-    const key = `${j.added.size}/${j.removed.size}/${j.hash1.toString(36)}/${j.hash2.toString(36)}`;
-    if (this.cluster.held.size === 0) return key;
-    const holds = [...this.cluster.held].map((n) => `${n.name}>${n.heldBy?.id ?? ''}`).sort().join('|');
-    return `${key}|${holds}`;
+    // Kept while nothing changes: a cycle asks for it once per workload it searches for.
+    const c = this.stateKeyCache;
+    if (c && c.journal === j && c.hash1 === j.hash1 && c.hash2 === j.hash2 && c.added === j.added.size && c.removed === j.removed.size
+      && c.holdVersion === this.cluster.holdVersion) return c.key;
+    let key = `${j.added.size}/${j.removed.size}/${j.hash1.toString(36)}/${j.hash2.toString(36)}`;
+    if (this.cluster.held.size > 0) key += `|${[...this.cluster.held].map((n) => `${n.name}>${n.heldBy?.id ?? ''}`).sort().join('|')}`;
+    this.stateKeyCache = { journal: j, hash1: j.hash1, hash2: j.hash2, added: j.added.size, removed: j.removed.size, holdVersion: this.cluster.holdVersion, key };
+    return key;
   }
+
+  private stateKeyCache?: { journal: object; hash1: number; hash2: number; added: number; removed: number; holdVersion: number; key: string };
 
   /**
    * What a cycle changed, so `endCycle` can undo it and the snapshot can serve the next cycle
