@@ -20,6 +20,7 @@ import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
 import { RunMerge } from './run-merge.js';
+import { workSinceMs } from './victim-orders.js';
 import type { AdmittedEntry, Snapshot } from './snapshot.js';
 import type { WorkloadInput } from './types.js';
 
@@ -54,8 +55,7 @@ function overlaps(a: Resources, b: Resources): boolean {
 
 /** Seconds of work lost if preempted now: since the later of the last checkpoint and the attempt's start. */
 export function workLostMs(e: AdmittedEntry, nowMs: number): number {
-  const since = Math.max(e.state.lastCheckpointMs ?? -Infinity, e.state.startedMs ?? e.state.admittedMs);
-  return Math.max(0, nowMs - since);
+  return Math.max(0, nowMs - workSinceMs(e));
 }
 
 /** Victim order: lowest priority, least work lost since checkpoint, newest, then id. */
@@ -123,8 +123,21 @@ interface Candidate {
 
 const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
 
-/** One comparator per snapshot and time, so the snapshot's cached victim orders stay valid. */
+/**
+ * compareVictims while no start or checkpoint lies after `now`: work lost then falls as its start
+ * rises, whatever the time, so one comparator serves every cycle and the orders are kept.
+ */
+export function compareVictimsTimeless(a: AdmittedEntry, b: AdmittedEntry): number {
+  if (a.w.priority !== b.w.priority) return a.w.priority - b.w.priority;
+  const sa = workSinceMs(a);
+  const sb = workSinceMs(b);
+  if (sa !== sb) return sb - sa;
+  return compareAfterWorkLost(a, b);
+}
+
+/** The victim comparator for `snap` at `nowMs`: the same function while it can be (the snapshot keeps its orders per comparator). */
 function comparatorFor(snap: Snapshot, nowMs: number): (a: AdmittedEntry, b: AdmittedEntry) => number {
+  if (snap.latestVictimSinceMs <= nowMs) return compareVictimsTimeless;
   let c = comparators.get(snap);
   if (!c || c.nowMs !== nowMs) comparators.set(snap, (c = { nowMs, compare: fastVictimCompare(nowMs) }));
   return c.compare;
@@ -205,27 +218,32 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       return v;
     };
     const compare = comparatorFor(snap, ctx.nowMs);
-    // Candidates that could be taken out at some point of the search, each queue's run in victim
-    // order (runs start at `starts`). Eligibility only shrinks while victims go — a victim queue's
+    // Candidates that could be taken out at some point of the search, in runs (starting at
+    // `starts`) of one queue and one total request, each in victim order. Eligibility only shrinks while victims go — a victim queue's
     // usage and share only fall — so an entry that fails here fails for the whole search, and the
     // fit bound below gets tighter for dropping it.
     const possible: Candidate[] = [];
     const starts: number[] = [];
     /**
      * `q`'s admitted entries up to `maxPriority` (victim orders put the lowest priority first) that
-     * pass the common checks and `keep`; returns the own-queue total when `total` is given.
+     * pass the common checks, one run per equal total request whose `keep` holds; adds the
+     * own-queue total to `total` when given.
      */
-    const collect = (q: string, maxPriority: number, rule: PreemptionRule, keep: (e: AdmittedEntry) => boolean, total?: Resources): void => {
-      starts.push(possible.length);
-      for (const e of snap.admittedOrder(q, compare)) {
-        if (!e.alive || e.state.queue !== q) continue;
-        if (e.w.priority > maxPriority) break;
-        if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) continue;
-        if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) continue;
-        if (rule !== 'withinQueue' && e.state.flavor !== flavor) continue;
-        if (total) addInto(total, e.total);
-        // Budgets only get spent during a search.
-        if (!snap.pdbBlocking(e.w) && keep(e)) possible.push({ e, rule });
+    const collect = (q: string, maxPriority: number, rule: PreemptionRule, keep: (total: Resources) => boolean, total?: Resources): void => {
+      for (const run of snap.admittedRuns(q, compare)) {
+        const kept = keep(run.total);
+        if (!kept && !total) continue;
+        starts.push(possible.length);
+        for (const e of run.entries) {
+          if (!e.alive || e.state.queue !== q) continue;
+          if (e.w.priority > maxPriority) break;
+          if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) continue;
+          if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) continue;
+          if (rule !== 'withinQueue' && e.state.flavor !== flavor) continue;
+          if (total) addInto(total, e.total);
+          // Budgets only get spent during a search.
+          if (kept && !snap.pdbBlocking(e.w)) possible.push({ e, rule });
+        }
       }
     };
     // Only the queues some rule allows: its own (withinQueue: strictly lower priority), and other
@@ -249,12 +267,12 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
         if (queueShare(q) <= preemptorShare) continue;
         // Fair share: only a victim whose queue keeps a share at or above the preemptor's lowest.
         const vq = tree.byName.get(q)!;
-        collect(q, w.priority, 'fairShare', (e) => tree.shareWith(vq, e.total, -1) >= preemptorShareMin);
+        collect(q, w.priority, 'fairShare', (total) => tree.shareWith(vq, total, -1) >= preemptorShareMin);
       }
     }
     if (possible.length === 0 || !couldFit(snap, w, flavor, possible)) continue;
     if (ctx.outcome) ctx.outcome.hopeless = false;
-    // Each queue's run is already in victim order: merge them lazily, since the search usually
+    // Each run is already in victim order: merge them lazily, since the search usually
     // stops after a few victims (sorting every candidate was most of a search's cost).
     const inOrder = new RunMerge(possible, starts, (a, b) => compare(a.e, b.e));
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];

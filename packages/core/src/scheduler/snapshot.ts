@@ -16,6 +16,7 @@ import { ClusterState, type FreedMark, type NodeState } from './cluster-state.js
 import { NamespaceQuotas } from './namespace-quota.js';
 import { EligibilityCache } from './placer.js';
 import { QuotaTree } from './quota-tree.js';
+import { VictimOrders, workSinceMs, type VictimRun } from './victim-orders.js';
 import type { AdmittedState, CycleInput, PdbInput, PodPlacement, QueueInput, WorkloadInput } from './types.js';
 
 export interface AdmittedEntry {
@@ -27,6 +28,8 @@ export interface AdmittedEntry {
   nodes: Array<NodeState | undefined>;
   /** Every pod's request together (Snapshot.totalRequest), kept on the entry: charges and victim checks read it often. */
   total: Resources;
+  /** `total` as a key: entries with equal keys take out equal amounts (victim runs group by it). */
+  totalKey: string;
   /** False while forgotten (a victim order may still list it). */
   alive?: boolean;
   /** Work lost if preempted at `lostAtMs` (victim ordering computes it once per cycle time). */
@@ -46,6 +49,14 @@ function budgetAmount(v: number | string, of: number, roundUp: boolean): number 
 }
 
 const totalRequests = new WeakMap<WorkloadInput, Resources>();
+const totalKeys = new WeakMap<Resources, string>();
+
+/** A total request's key, kept per (cached, shared) total object. */
+function totalKeyOf(total: Resources): string {
+  let k = totalKeys.get(total);
+  if (k === undefined) totalKeys.set(total, (k = Object.keys(total).sort().map((r) => `${r}=${total[r]}`).join(',')));
+  return k;
+}
 
 export class Snapshot {
   readonly cluster: ClusterState;
@@ -117,7 +128,8 @@ export class Snapshot {
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state: st, taken, nodes, total: this.totalRequest(w), alive: true, lostAtMs: NaN, lostMs: 0 });
+    const total = this.totalRequest(w);
+    this.addAdmitted({ w, state: st, taken, nodes, total, totalKey: totalKeyOf(total), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
 
@@ -229,7 +241,6 @@ export class Snapshot {
 
   /** Starts recording what the cycle changes. */
   beginCycle(): void {
-    this.victimOrders.clear();
     this.journal = { added: new Set(), removed: new Map(), freed: this.cluster.markFreed(), pdb: new Map(this.pdbAllowed), hash1: 0, hash2: 0 };
   }
 
@@ -244,7 +255,6 @@ export class Snapshot {
     this.cluster.restoreFreed(j.freed);
     this.pdbAllowed.clear();
     for (const [k, v] of j.pdb) this.pdbAllowed.set(k, v);
-    this.victimOrders.clear();
   }
 
   /** Recomputes the disruption budgets from (new) inputs. */
@@ -260,35 +270,22 @@ export class Snapshot {
     let byId = this.admittedByQueue.get(e.state.queue);
     if (!byId) this.admittedByQueue.set(e.state.queue, (byId = new Map()));
     byId.set(e.w.id, e);
-    const order = this.victimOrders.get(e.state.queue);
-    if (order && !order.ids.has(e.w.id)) {
-      // A new admission: put it in its place (binary search) rather than sorting the queue again.
-      const list = order.order;
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (order.compare(list[mid], e) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, e);
-      order.ids.add(e.w.id);
-    }
+    this.victimOrders.added(e);
+    const since = workSinceMs(e);
+    if (since > this.latestVictimSinceMs) this.latestVictimSinceMs = since;
   }
 
-  private readonly victimOrders = new Map<string, { ids: Set<string>; order: AdmittedEntry[]; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
-
+  private readonly victimOrders = new VictimOrders();
   /**
-   * `queue`'s admitted entries sorted by `compare`, cached for the cycle (a victim that is
-   * forgotten and restored keeps its place; a new admission re-sorts). Callers skip entries that
-   * are not `alive` or moved queue.
+   * The latest start or checkpoint of any entry ever admitted here (it never goes down). Until
+   * `now` passes it, no entry's work lost is clamped at zero and the victim order does not
+   * depend on the time (preemption then uses one comparator, and the orders are kept).
    */
-  admittedOrder(queue: string, compare: (a: AdmittedEntry, b: AdmittedEntry) => number): readonly AdmittedEntry[] {
-    const cached = this.victimOrders.get(queue);
-    if (cached && cached.compare === compare) return cached.order;
-    const order = [...(this.admittedByQueue.get(queue)?.values() ?? [])].sort(compare);
-    this.victimOrders.set(queue, { ids: new Set(order.map((e) => e.w.id)), order, compare });
-    return order;
+  latestVictimSinceMs = -Infinity;
+
+  /** `queue`'s admitted entries in victim order (`compare`), in runs of equal total request; see VictimOrders. */
+  admittedRuns(queue: string, compare: (a: AdmittedEntry, b: AdmittedEntry) => number): readonly VictimRun[] {
+    return this.victimOrders.runs(queue, compare, () => this.admittedByQueue.get(queue)?.values() ?? []);
   }
 
   /**
@@ -301,7 +298,8 @@ export class Snapshot {
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: this.totalRequest(w), alive: true, lostAtMs: NaN, lostMs: 0 });
+    const total = this.totalRequest(w);
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total, totalKey: totalKeyOf(total), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
   }
@@ -323,6 +321,7 @@ export class Snapshot {
     this.admitted.delete(id);
     this.admittedByQueue.get(e.state.queue)?.delete(id);
     e.alive = false;
+    this.victimOrders.removed(e);
     const j = this.journal;
     if (j) {
       if (j.added.has(id)) {
