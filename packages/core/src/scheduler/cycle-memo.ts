@@ -18,6 +18,7 @@
  * scheduleCycle(input2, { nowMs, rng, config, memo }); // reuses what input1 built
  * ```
  */
+import { PendingOrders } from './pending-orders.js';
 import type { PreemptionPlan } from './preemption.js';
 import { Snapshot } from './snapshot.js';
 import type { CycleInput, WorkloadInput } from './types.js';
@@ -57,8 +58,11 @@ export class CycleMemo {
   private estimate?: { generation: number; stateKey: string; candidates: readonly WorkloadInput[]; result: Map<string, number> };
   private inUse = false;
   private base?: Pick<CycleInput, 'nodes' | 'queues' | 'namespaceQuotas' | 'pdbs'>;
-  /** Admitted workload id → the input assumed into the snapshot. */
-  private readonly assumed = new Map<string, WorkloadInput>();
+  /** Each queue's pending workloads in scheduling order, carried from cycle to cycle. */
+  pendingOrders = new PendingOrders();
+  /** Admitted workload id → the input assumed into the snapshot, stamped with the last acquire that saw it. */
+  private readonly assumed = new Map<string, { w: WorkloadInput; stamp: number }>();
+  private stamp = 0;
 
   /** A snapshot for `input`, as a fresh `new Snapshot(input)` would be; call `release` after the cycle. */
   acquire(input: CycleInput, nowMs: number): Snapshot {
@@ -69,23 +73,26 @@ export class CycleMemo {
       this.generation++;
       this.snap = new Snapshot(input);
       this.assumed.clear();
-      for (const w of input.workloads) if (w.admitted) this.assumed.set(w.id, w);
+      for (const w of input.workloads) if (w.admitted) this.assumed.set(w.id, { w, stamp: this.stamp });
     } else {
       const snap = this.snap;
       let changed = false;
-      const seen = new Set<string>();
+      const stamp = ++this.stamp;
       for (const w of input.workloads) {
         if (!w.admitted) continue;
-        seen.add(w.id);
         const old = this.assumed.get(w.id);
-        if (old === w) continue;
+        if (old?.w === w) {
+          old.stamp = stamp;
+          continue;
+        }
         changed = true;
         if (old) snap.forget(w.id);
         snap.assume(w, w.admitted);
-        this.assumed.set(w.id, w);
+        this.assumed.set(w.id, { w, stamp });
       }
-      for (const id of [...this.assumed.keys()]) {
-        if (seen.has(id)) continue;
+      // Not seen this time: no longer admitted.
+      for (const [id, a] of this.assumed) {
+        if (a.stamp === stamp) continue;
         changed = true;
         snap.forget(id);
         this.assumed.delete(id);
@@ -117,11 +124,13 @@ export class CycleMemo {
     if (snap !== this.snap) return;
     if (validUntilMs !== undefined) {
       snap.endCycle();
+      this.pendingOrders.endCycle();
       this.validUntilMs = validUntilMs;
       return;
     }
     this.snap = undefined;
     this.base = undefined;
+    this.pendingOrders = new PendingOrders();
     this.forgetSearches();
     this.estimate = undefined;
     this.validUntilMs = -Infinity;

@@ -168,8 +168,9 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   };
   const heap = new HeadHeap();
   const ordered = new Map<string, WorkloadInput[]>();
-  for (const [queue, items] of [...perQueue.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    items.sort(compareWithinQueue);
+  for (const [queue, unsorted] of [...perQueue.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    // A memo keeps each queue's order from the last cycle and merges in what changed.
+    const items = memo ? memo.pendingOrders.sorted(queue, unsorted) : unsorted.sort(compareWithinQueue);
     ordered.set(queue, items);
     heap.push({ queue, items, cursor: 0, share: shareOf(queue) });
   }
