@@ -85,16 +85,25 @@ export class Snapshot {
       this.trees.set(flavor, new QuotaTree(input.queues, capacity, flavor));
     }
     this.nsQuotas = new NamespaceQuotas(input.namespaceQuotas);
-    for (const w of input.workloads) if (w.admitted) this.assume(w, w.admitted);
+    this.cluster.bulkLoad(() => {
+      for (const w of input.workloads) if (w.admitted) this.assume(w, w.admitted);
+    });
     this.pdbs = input.pdbs;
     this.initPdbs(input.workloads);
   }
 
   /** The flavors a workload of `queue` may use, in order ('' when the queue has none). */
-  flavorsOf(queue: string): string[] {
-    const q = this.queues.get(queue);
-    return q && q.flavors.length ? q.flavors.map((f) => f.name) : [''];
+  flavorsOf(queue: string): readonly string[] {
+    let names = this.flavorNames.get(queue);
+    if (!names) {
+      const q = this.queues.get(queue);
+      this.flavorNames.set(queue, (names = q && q.flavors.length ? q.flavors.map((f) => f.name) : ['']));
+    }
+    return names;
   }
+
+  /** flavorsOf per queue, worked out once (every attempt asks). */
+  private readonly flavorNames = new Map<string, readonly string[]>();
 
   /** The flavor an admitted workload is charged to: as recorded, else the first whose selector matches its first node. */
   private flavorFor(w: WorkloadInput, state: AdmittedState): string {
