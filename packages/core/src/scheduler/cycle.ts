@@ -144,17 +144,14 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   // 1. snapshot (built, or reused from the last cycle by opts.memo)
   const admitted: AdmissionDecision[] = [];
   const preempted: PreemptionDecision[] = [];
-  // Keyed by the input object (identity hashing), not its id string: 10,000 lookups a cycle.
-  const reasons = new Map<WorkloadInput, string>();
-  const noQueue: WorkloadInput[] = [];
+  const noQueue: Array<{ w: WorkloadInput; reason: string }> = [];
 
   // 2. order
   const perQueue = new Map<string, WorkloadInput[]>();
   for (const w of input.workloads) {
     if (w.admitted) continue;
     if (!w.queue || w.queueProblem || !snap.queues.has(w.queue)) {
-      reasons.set(w, w.queueProblem ?? `queue ${w.queue} does not exist`);
-      noQueue.push(w);
+      noQueue.push({ w, reason: w.queueProblem ?? `queue ${w.queue} does not exist` });
       continue;
     }
     const list = perQueue.get(w.queue) ?? [];
@@ -167,12 +164,13 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     return s;
   };
   const heap = new HeadHeap();
-  const ordered = new Map<string, WorkloadInput[]>();
+  const ordered = new Map<string, QueueHead>();
   for (const [queue, unsorted] of [...perQueue.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     // A memo keeps each queue's order from the last cycle and merges in what changed.
     const items = memo ? memo.pendingOrders.sorted(queue, unsorted) : unsorted.sort(compareWithinQueue);
-    ordered.set(queue, items);
-    heap.push({ queue, items, cursor: 0, share: shareOf(queue) });
+    const head: QueueHead = { queue, items, reasons: new Array<string | undefined>(items.length), cursor: 0, share: shareOf(queue) };
+    ordered.set(queue, head);
+    heap.push(head);
   }
 
   // A failed shape fails again until capacity is freed: cache by shape. A shape that found no
@@ -207,11 +205,15 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   };
 
   for (let head: QueueHead | undefined = heap.pop(); head;) {
-    const w = head.items[head.cursor++];
+    const at = head.cursor++;
+    const w = head.items[at];
     const queue = w.queue!;
     const isHead = !headTried.has(queue);
-    const decided = tryAdmit(w, isHead);
-    if (!decided) headTried.add(queue);
+    const reason = tryAdmit(w, isHead);
+    if (reason !== undefined) {
+      head.reasons[at] = reason;
+      headTried.add(queue);
+    }
     if (head.cursor < head.items.length) {
       head.share = shareOf(queue);
       // Still ahead of every other queue (heads never tie: ids differ)? Go on without a heap round trip.
@@ -222,18 +224,17 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     head = heap.pop();
   }
 
-  function tryAdmit(w: WorkloadInput, isHead: boolean): boolean {
+  /** Admits `w` (undefined) or says why not. */
+  function tryAdmit(w: WorkloadInput, isHead: boolean): string | undefined {
     const queue = w.queue!;
     if (w.retryAfterMs !== undefined && w.retryAfterMs > nowMs) {
-      reasons.set(w, `waiting to retry after ${iso(w.retryAfterMs)}`);
-      return false;
+      return `waiting to retry after ${iso(w.retryAfterMs)}`;
     }
     const shape = shapeOf(w);
     const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
     const cached = failedShapes.get(shape)?.[slot];
     if (cached && !isHead && stillFails(cached, w)) {
-      reasons.set(w, cached.reason);
-      return false;
+      return cached.reason;
     }
     // The same search over the same state ended the same way in an earlier cycle: take its answer.
     const memoKey = memo ? searchKey(w) : undefined;
@@ -261,7 +262,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
           });
           if ('pods' in r) {
             admit(w, queue, flavor, r.pods);
-            return true;
+            return undefined;
           }
           if (reason === undefined || !placementFailed) {
             reason = r.reason;
@@ -306,7 +307,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
         for (const [node, freed] of net) if (freed > 0) snap.cluster.noteFreed(node);
         for (const v of plan.victims) preempted.push({ victim: v.entry.w, preemptor: w, rule: v.rule, message: v.message });
         admit(w, queue, plan.flavor, r.pods);
-        return true;
+        return undefined;
       }
     }
     // 6. hold capacity for a starving head gang
@@ -315,14 +316,13 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     if (isHead && placementFailed && nowMs - w.pendingSinceMs >= config.starvationBoundMs && holdFor(w)) {
       text += `; ${HELD_MARK} (waiting ${durationText(nowMs - w.pendingSinceMs)})`;
     }
-    reasons.set(w, text);
     if (snap.cluster.freedEpoch === epochBefore) {
       let slots = failedShapes.get(shape);
       if (!slots) failedShapes.set(shape, (slots = []));
       const global = !placementFailed;
       slots[slot] = { sig: freedSig(w, global), global, reason: text, freedVersion: snap.cluster.freedVersion };
     }
-    return false;
+    return text;
   }
 
   /**
@@ -385,17 +385,18 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   const admittedInputs = new Set(admitted.map((a) => a.workload));
   const queuePending = new Map<string, number>();
   const candidates: WorkloadInput[] = [];
-  for (const [queue, items] of ordered) {
+  for (const [queue, { items, reasons }] of ordered) {
     let position = 0;
-    for (const w of items) {
+    for (let i = 0; i < items.length; i++) {
+      const w = items[i];
       if (admittedInputs.has(w)) continue;
       position++;
       if (position <= config.estimateHorizon) candidates.push(w);
-      pending.push({ workload: w, reason: reasons.get(w) ?? 'not tried', queuePosition: position });
+      pending.push({ workload: w, reason: reasons[i] ?? 'not tried', queuePosition: position });
     }
     queuePending.set(queue, position);
   }
-  for (const w of noQueue) pending.push({ workload: w, reason: reasons.get(w)! });
+  for (const { w, reason } of noQueue) pending.push({ workload: w, reason });
 
   const queues: QueueReport[] = [];
   for (const q of input.queues) {
