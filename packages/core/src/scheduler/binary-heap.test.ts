@@ -35,6 +35,26 @@ describe('BinaryHeap', () => {
     assert.deepEqual(drain(h).map((x) => x.k), [3, 4, 5]);
   });
 
+  it('replaceTop gives what push then pop give', () => {
+    let seed = 9;
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const a = new BinaryHeap<number>((x, y) => x < y);
+    const b = new BinaryHeap<number>((x, y) => x < y);
+    assert.equal(a.replaceTop(7), undefined, 'an empty heap just takes it');
+    b.push(7);
+    for (let i = 0; i < 300; i++) {
+      const x = Math.floor(rnd() * 100);
+      if (rnd() < 0.5) {
+        a.push(x);
+        b.push(x);
+      } else if (x >= (a.peek() ?? Infinity)) {
+        b.push(x);
+        assert.equal(a.replaceTop(x), b.pop());
+      }
+    }
+    assert.deepEqual(drain(a), drain(b));
+  });
+
   it('matches a sort on random pushes and pops', () => {
     let seed = 3;
     const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;

@@ -45,6 +45,19 @@ export class BinaryHeap<T> {
     return top;
   }
 
+  /** Takes the top out and puts `x` in, in one sift: push(x) then pop() when `x` does not come first. */
+  replaceTop(x: T): T | undefined {
+    const h = this.items;
+    if (h.length === 0) {
+      h.push(x);
+      return undefined;
+    }
+    const top = h[0];
+    h[0] = x;
+    this.siftDown();
+    return top;
+  }
+
   /** Restores the order after the top item's key changed in place (cheaper than pop + push). */
   updateTop(): void {
     if (this.items.length > 1) this.siftDown();

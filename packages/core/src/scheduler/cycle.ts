@@ -154,9 +154,9 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       noQueue.push({ w, reason: w.queueProblem ?? `queue ${w.queue} does not exist` });
       continue;
     }
-    const list = perQueue.get(w.queue) ?? [];
-    list.push(w);
-    perQueue.set(w.queue, list);
+    const list = perQueue.get(w.queue);
+    if (list) list.push(w);
+    else perQueue.set(w.queue, [w]);
   }
   const shareOf = (queue: string): number => {
     let s = 0;
@@ -219,7 +219,8 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       // Still ahead of every other queue (heads never tie: ids differ)? Go on without a heap round trip.
       const next = heap.peek();
       if (!next || compareHeads(head, next) < 0) continue;
-      heap.push(head);
+      head = heap.replaceTop(head); // as push(head) then pop(): `next` comes first
+      continue;
     }
     head = heap.pop();
   }
