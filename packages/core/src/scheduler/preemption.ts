@@ -116,11 +116,6 @@ function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule:
   return `queue ${e.state.queue}'s share ${victimShare.toFixed(3)} stays at or above queue ${w.queue}'s ${preemptorShare.toFixed(3)}`;
 }
 
-interface Candidate {
-  e: AdmittedEntry;
-  rule: PreemptionRule;
-}
-
 const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: AdmittedEntry, b: AdmittedEntry) => number }>();
 
 /**
@@ -168,16 +163,18 @@ function fastVictimCompare(nowMs: number): (a: AdmittedEntry, b: AdmittedEntry) 
  * ignored), so a "no" safely skips a search that would remove every candidate one by one and
  * then put them all back.
  */
-function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, candidates: ReadonlyArray<{ e: AdmittedEntry }>): boolean {
+function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, candidates: Iterable<AdmittedEntry>): boolean {
   const need = w.podRequest[GPU] ?? 0;
-  if (need <= 0) return true;
-  const elig = snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined);
-  if (elig.perNode) return true;
-  let slots = snap.cluster.countPodSlots(elig.classes, need, w.pods);
-  if (slots >= w.pods) return true;
-  const classes = new Set(elig.classes);
+  const elig = need > 0 ? snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined) : undefined;
+  let slots = elig && !elig.perNode ? snap.cluster.countPodSlots(elig.classes, need, w.pods) : Infinity;
+  // No bound to check: it is enough that there is someone to take out.
+  if (slots >= w.pods) {
+    for (const _ of candidates) return true;
+    return false;
+  }
+  const classes = new Set(elig!.classes);
   const extra = new Map<NodeState, number>();
-  for (const { e } of candidates) {
+  for (const e of candidates) {
     const gpus = e.w.podRequest[GPU] ?? 0;
     e.nodes.forEach((node, i) => {
       if (!e.taken[i] || !node || !classes.has(node.cls)) return;
@@ -189,6 +186,31 @@ function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, candidates: 
   }
   return false;
 }
+
+/** One run of a queue's victim order that a rule allows: its entries up to `maxPriority` may yield. */
+interface EligibleRun {
+  entries: readonly AdmittedEntry[];
+  queue: string;
+  maxPriority: number;
+  rule: PreemptionRule;
+}
+
+/** The run's entries that could be taken out, in victim order, one per call (undefined when done). */
+function candidatesOf(run: EligibleRun, usable: (run: EligibleRun, e: AdmittedEntry) => Verdict): () => AdmittedEntry | undefined {
+  let i = 0;
+  return () => {
+    while (i < run.entries.length) {
+      const e = run.entries[i++];
+      const v = usable(run, e);
+      if (v === Verdict.Candidate) return e;
+      if (v === Verdict.RestTooHigh) break;
+    }
+    i = run.entries.length;
+    return undefined;
+  };
+}
+
+const enum Verdict { Skip, Candidate, RestTooHigh }
 
 /**
  * Searches victims for `w` in each of its flavors. On success the victims are already removed
@@ -218,42 +240,36 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       return v;
     };
     const compare = comparatorFor(snap, ctx.nowMs);
-    // Candidates that could be taken out at some point of the search, in runs (starting at
-    // `starts`) of one queue and one total request, each in victim order. Eligibility only shrinks while victims go — a victim queue's
-    // usage and share only fall — so an entry that fails here fails for the whole search, and the
-    // fit bound below gets tighter for dropping it.
-    const possible: Candidate[] = [];
-    const starts: number[] = [];
-    /**
-     * `q`'s admitted entries up to `maxPriority` (victim orders put the lowest priority first) that
-     * pass the common checks, one run per equal total request whose `keep` holds; adds the
-     * own-queue total to `total` when given.
-     */
-    const collect = (q: string, maxPriority: number, rule: PreemptionRule, keep: (total: Resources) => boolean, total?: Resources): void => {
-      for (const run of snap.admittedRuns(q, compare)) {
-        const kept = keep(run.total);
-        if (!kept && !total) continue;
-        starts.push(possible.length);
-        for (const e of run.entries) {
-          if (!e.alive || e.state.queue !== q) continue;
-          if (e.w.priority > maxPriority) break;
-          if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) continue;
-          if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) continue;
-          if (rule !== 'withinQueue' && e.state.flavor !== flavor) continue;
-          if (total) addInto(total, e.total);
-          // Budgets only get spent during a search.
-          if (kept && !snap.pdbBlocking(e.w)) possible.push({ e, rule });
-        }
-      }
+    // The runs (one queue, one total request, each in victim order) whose entries could be taken
+    // out at some point of the search. Eligibility only shrinks while victims go — a victim queue's
+    // usage and share only fall — so a run or entry ruled out here stays out for the whole search,
+    // and the fit bound below gets tighter for it. Entries are filtered lazily, as the search reads.
+    const runs: EligibleRun[] = [];
+    const addRuns = (q: string, maxPriority: number, rule: PreemptionRule, keep: (total: Resources) => boolean): void => {
+      for (const run of snap.admittedRuns(q, compare)) if (keep(run.total)) runs.push({ entries: run.entries, queue: q, maxPriority, rule });
+    };
+    /** The checks that do not change during the search (victim orders put the lowest priority first). */
+    const usable = (run: EligibleRun, e: AdmittedEntry): Verdict => {
+      if (!e.alive || e.state.queue !== run.queue) return Verdict.Skip;
+      if (e.w.priority > run.maxPriority) return Verdict.RestTooHigh;
+      if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) return Verdict.Skip;
+      if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) return Verdict.Skip;
+      if (run.rule !== 'withinQueue' && e.state.flavor !== flavor) return Verdict.Skip;
+      return Verdict.Candidate;
     };
     // Only the queues some rule allows: its own (withinQueue: strictly lower priority), and other
     // queues that borrow (removing victims only lowers usage, so a queue within its guarantee now
     // stays so) — for fairShare only those whose share is above the preemptor's.
     let preemptorShareMin = preemptorShare;
     if (queue.withinQueue !== 'Never' && snap.admittedByQueue.get(w.queue)?.size) {
-      const ownTotal: Resources = {};
-      collect(w.queue, w.priority - 1, 'withinQueue', () => true, ownTotal);
+      const ownFrom = runs.length;
+      addRuns(w.queue, w.priority - 1, 'withinQueue', () => true);
       // The preemptor's share can fall only by its own-queue victims: bound it by taking them all out.
+      const ownTotal: Resources = {};
+      for (let r = ownFrom; r < runs.length; r++) {
+        const next = candidatesOf(runs[r], usable);
+        for (let e = next(); e; e = next()) addInto(ownTotal, e.total);
+      }
       if (Object.keys(ownTotal).length > 0) preemptorShareMin = tree.shareWith(pq, sub(request, ownTotal), 1);
     }
     const crossQueue = within ? reclaimAllowed : tree.maxShareExcept(w.queue) > preemptorShare;
@@ -261,29 +277,38 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       for (const [q, entries] of snap.admittedByQueue) {
         if (q === w.queue || entries.size === 0 || !tree.isBorrowing(q, request)) continue;
         if (within) {
-          collect(q, Infinity, 'reclaim', () => true);
+          addRuns(q, Infinity, 'reclaim', () => true);
           continue;
         }
         if (queueShare(q) <= preemptorShare) continue;
         // Fair share: only a victim whose queue keeps a share at or above the preemptor's lowest.
         const vq = tree.byName.get(q)!;
-        collect(q, w.priority, 'fairShare', (total) => tree.shareWith(vq, total, -1) >= preemptorShareMin);
+        addRuns(q, w.priority, 'fairShare', (total) => tree.shareWith(vq, total, -1) >= preemptorShareMin);
       }
     }
-    if (possible.length === 0 || !couldFit(snap, w, flavor, possible)) continue;
+    // Budgets only get spent during a search: a victim a PDB protects now stays protected.
+    function* everyCandidate(): Generator<AdmittedEntry> {
+      for (const run of runs) {
+        const next = candidatesOf(run, usable);
+        for (let e = next(); e; e = next()) if (!snap.pdbBlocking(e.w)) yield e;
+      }
+    }
+    if (!couldFit(snap, w, flavor, everyCandidate())) continue;
     if (ctx.outcome) ctx.outcome.hopeless = false;
-    // Each run is already in victim order: merge them lazily, since the search usually
-    // stops after a few victims (sorting every candidate was most of a search's cost).
-    const inOrder = new RunMerge(possible, starts, (a, b) => compare(a.e, b.e));
+    // Each run is already in victim order: merge them lazily, since the search usually stops
+    // after a few victims (sorting, or even filtering, every candidate was most of its cost).
+    const ruleOf = new Map<string, PreemptionRule>(runs.map((r) => [r.queue, r.rule]));
+    const inOrder = new RunMerge(runs.map((r) => candidatesOf(r, usable)), compare);
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];
     let ok = false;
-    for (let c = inOrder.next(); c; c = inOrder.next()) {
-      if (snap.pdbBlocking(c.e.w)) continue;
-      const why = stillEligible(snap, w, c.e, c.rule, flavor);
+    for (let e = inOrder.next(); e; e = inOrder.next()) {
+      if (snap.pdbBlocking(e.w)) continue;
+      const rule = ruleOf.get(e.state.queue)!;
+      const why = stillEligible(snap, w, e, rule, flavor);
       if (why === undefined) continue;
-      const message = `preempted by ${ref(w)} (rule ${c.rule}): ${why}`;
-      snap.spendPdb(c.e.w, -1);
-      removed.push({ choice: { entry: c.e, rule: c.rule, message }, restore: snap.forget(c.e.w.id) });
+      const message = `preempted by ${ref(w)} (rule ${rule}): ${why}`;
+      snap.spendPdb(e.w, -1);
+      removed.push({ choice: { entry: e, rule, message }, restore: snap.forget(e.w.id) });
       if (fitsNow(snap, w, flavor)) {
         ok = true;
         break;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RunMerge } from './run-merge.js';
+import { RunMerge, runOf } from './run-merge.js';
+
+/** Runs cut from `items` at `runStarts`. */
+function cut<T>(items: T[], runStarts: number[]) {
+  return runStarts.map((start, i) => runOf(items.slice(start, i + 1 < runStarts.length ? runStarts[i + 1] : items.length)));
+}
 
 function drain<T>(m: RunMerge<T>): T[] {
   const out: T[] = [];
@@ -18,7 +23,7 @@ describe('RunMerge', () => {
     { name: 'equal items', items: [1, 1, 1], runStarts: [0, 1, 2], want: [1, 1, 1] },
   ];
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(drain(new RunMerge(c.items, c.runStarts, (a, b) => a - b)), c.want));
+    it(c.name, () => assert.deepEqual(drain(new RunMerge(cut(c.items, c.runStarts), (a, b) => a - b)), c.want));
   }
 
   it('gives the order a full sort gives, for random runs', () => {
@@ -33,16 +38,24 @@ describe('RunMerge', () => {
         runStarts.push(at);
         at += r.length;
       }
-      assert.deepEqual(drain(new RunMerge(items, runStarts, (a, b) => a - b)), [...items].sort((a, b) => a - b));
+      assert.deepEqual(drain(new RunMerge(cut(items, runStarts), (a, b) => a - b)), [...items].sort((a, b) => a - b));
     }
   });
 
-  it('reads only what it is asked for', () => {
+  it('reads only what it is asked for: a run is pulled once its head was taken', () => {
     let compares = 0;
-    const items = Array.from({ length: 1000 }, (_, i) => i);
-    const m = new RunMerge(items, [0, 500], (a, b) => (compares++, a - b));
-    m.next();
-    m.next();
+    let pulled = 0;
+    const counted = (items: number[]) => {
+      const run = runOf(items);
+      return () => {
+        pulled++;
+        return run();
+      };
+    };
+    const m = new RunMerge([counted(Array.from({ length: 500 }, (_, i) => 2 * i)), counted(Array.from({ length: 500 }, (_, i) => 2 * i + 1))], (a, b) => (compares++, a - b));
+    assert.equal(m.next(), 0);
+    assert.equal(m.next(), 1);
     assert.ok(compares < 10, `compares ${compares}`);
+    assert.equal(pulled, 4, 'the two heads, then one more from each run');
   });
 });
