@@ -44,31 +44,48 @@ function durationText(ms: number): string {
   return m >= 60 ? `${Math.round(m / 6) / 10}h` : `${m}m`;
 }
 
-// Inputs are cached across passes by the controller, so their shape strings are too.
-const shapes = new WeakMap<WorkloadInput, string>();
-function shapeOf(w: WorkloadInput): string {
-  let s = shapes.get(w);
-  if (s === undefined) {
+/** Workloads that fit or fail alike (queue, namespace, constraints, pods, request, priority): one object per key. */
+interface Shape {
+  key: string;
+}
+
+/** What cycles keep per workload input (the controller keeps inputs across passes). */
+interface InputInfo {
+  shape: Shape;
+  /** A search's memo key for each (reclaim allowed, capacity held) variant, built when first asked. */
+  searchKeys: string[];
+}
+
+const inputInfos = new WeakMap<WorkloadInput, InputInfo>();
+/** Shapes by key, so equal shapes are one object and per-cycle caches look them up by identity. */
+const shapesByKey = new Map<string, Shape>();
+const MAX_SHAPES = 100_000;
+
+function infoOf(w: WorkloadInput): InputInfo {
+  let info = inputInfos.get(w);
+  if (info === undefined) {
     const req = Object.keys(w.podRequest).sort().map((k) => `${k}=${w.podRequest[k]}`).join(',');
-    s = `${w.queue}|${w.namespace}|${w.constraintKey}|${w.pods}|${req}|${w.priority}|${w.preemptNever}`;
-    shapes.set(w, s);
+    const key = `${w.queue}|${w.namespace}|${w.constraintKey}|${w.pods}|${req}|${w.priority}|${w.preemptNever}`;
+    let shape = shapesByKey.get(key);
+    if (!shape) {
+      // Bounded over a long run; a shape made again is only a cache miss for the cycle.
+      if (shapesByKey.size >= MAX_SHAPES) shapesByKey.clear();
+      shapesByKey.set(key, (shape = { key }));
+    }
+    inputInfos.set(w, (info = { shape, searchKeys: [] }));
   }
-  return s;
+  return info;
+}
+
+function searchKeyOf(info: InputInfo, w: WorkloadInput, reclaimOk: boolean, held: boolean): string {
+  const variant = (reclaimOk ? 2 : 0) + (held ? 1 : 0);
+  return (info.searchKeys[variant] ??= `${info.shape.key}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${held}`);
 }
 
 /**
  * A cycle whose decisions are made and whose snapshot is still held: a long-lived caller writes
  * the decisions first, then (when due) asks for the estimates, then closes it.
  */
-// Per input, like shapes: a search's key for each (reclaim allowed, capacity held) variant.
-const searchKeys = new WeakMap<WorkloadInput, string[]>();
-function searchKeyOf(w: WorkloadInput, reclaimOk: boolean, held: boolean): string {
-  let keys = searchKeys.get(w);
-  if (!keys) searchKeys.set(w, (keys = []));
-  const variant = (reclaimOk ? 2 : 0) + (held ? 1 : 0);
-  return (keys[variant] ??= `${shapeOf(w)}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${held}`);
-}
-
 export interface OpenCycle {
   /** Admissions, preemptions, pending reasons and positions, queue reports; no estimates until `estimate()`. */
   readonly result: CycleResult;
@@ -168,7 +185,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   for (const [queue, unsorted] of [...perQueue.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     // A memo keeps each queue's order from the last cycle and merges in what changed.
     const items = memo ? memo.pendingOrders.sorted(queue, unsorted) : unsorted.sort(compareWithinQueue);
-    const head: QueueHead = { queue, items, reasons: new Array<string | undefined>(items.length), cursor: 0, share: shareOf(queue) };
+    const head: QueueHead = { queue, items, reasons: new Array<string | null | undefined>(items.length), cursor: 0, share: shareOf(queue) };
     ordered.set(queue, head);
     heap.push(head);
   }
@@ -177,7 +194,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   // node stays failed until a node it may use (eligible class) gets the GPUs one pod needs;
   // one that quota stopped, until anything is freed.
   interface Failure { sig: number; global: boolean; reason: string; freedVersion: number }
-  const failedShapes = new Map<string, Array<Failure | undefined>>();
+  const failedShapes = new Map<Shape, Array<Failure | undefined>>();
   const freedSig = (w: WorkloadInput, global: boolean): number => {
     if (global) return snap.cluster.freedEpoch;
     let sig = 0;
@@ -210,10 +227,8 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     const queue = w.queue!;
     const isHead = !headTried.has(queue);
     const reason = tryAdmit(w, isHead);
-    if (reason !== undefined) {
-      head.reasons[at] = reason;
-      headTried.add(queue);
-    }
+    head.reasons[at] = reason ?? null; // null: admitted
+    if (reason !== undefined) headTried.add(queue);
     if (head.cursor < head.items.length) {
       head.share = shareOf(queue);
       // Still ahead of every other queue (heads never tie: ids differ)? Go on without a heap round trip.
@@ -231,14 +246,15 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     if (w.retryAfterMs !== undefined && w.retryAfterMs > nowMs) {
       return `waiting to retry after ${iso(w.retryAfterMs)}`;
     }
-    const shape = shapeOf(w);
+    const info = infoOf(w);
+    const shape = info.shape;
     const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
     const cached = failedShapes.get(shape)?.[slot];
     if (cached && !isHead && stillFails(cached, w)) {
       return cached.reason;
     }
     // The same search over the same state ended the same way in an earlier cycle: take its answer.
-    const memoKey = memo ? searchKey(w) : undefined;
+    const memoKey = memo ? searchKey(info, w) : undefined;
     const stateKey = memo ? snap.stateKey() : '';
     const remembered = memoKey === undefined ? undefined : memo!.failure(stateKey, memoKey);
     const rememberedPlan = memoKey === undefined || remembered ? undefined : memo!.plan(stateKey, memoKey, w.id);
@@ -340,10 +356,10 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   }
 
   /** Everything of `w` a search depends on (the snapshot's state is the memo's other key). */
-  function searchKey(w: WorkloadInput): string {
+  function searchKey(info: InputInfo, w: WorkloadInput): string {
     const q = snap.queues.get(w.queue!);
     const reclaimOk = q !== undefined && q.reclaim !== 'Never' && nowMs - w.pendingSinceMs >= q.reclaimDelayMs;
-    return searchKeyOf(w, reclaimOk, holders.has(w.id));
+    return searchKeyOf(info, w, reclaimOk, holders.has(w.id));
   }
 
   function admit(w: WorkloadInput, queue: string, flavor: string, pods: AdmissionDecision['pods']): void {
@@ -383,17 +399,17 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
 
   // 7. result
   const pending: PendingDecision[] = [];
-  const admittedInputs = new Set(admitted.map((a) => a.workload));
   const queuePending = new Map<string, number>();
   const candidates: WorkloadInput[] = [];
   for (const [queue, { items, reasons }] of ordered) {
     let position = 0;
     for (let i = 0; i < items.length; i++) {
+      const reason = reasons[i];
+      if (reason === null) continue; // admitted
       const w = items[i];
-      if (admittedInputs.has(w)) continue;
       position++;
       if (position <= config.estimateHorizon) candidates.push(w);
-      pending.push({ workload: w, reason: reasons[i] ?? 'not tried', queuePosition: position });
+      pending.push({ workload: w, reason: reason ?? 'not tried', queuePosition: position });
     }
     queuePending.set(queue, position);
   }

@@ -18,8 +18,8 @@ export function compareWithinQueue(a: WorkloadInput, b: WorkloadInput): number {
 export interface QueueHead {
   queue: string;
   items: WorkloadInput[];
-  /** Why items[i] was not admitted (set as the cycle tries it). */
-  reasons: Array<string | undefined>;
+  /** Why items[i] was not admitted, or null when it was (set as the cycle tries it). */
+  reasons: Array<string | null | undefined>;
   cursor: number;
   share: number;
 }
