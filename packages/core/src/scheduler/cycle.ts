@@ -44,44 +44,6 @@ function durationText(ms: number): string {
   return m >= 60 ? `${Math.round(m / 6) / 10}h` : `${m}m`;
 }
 
-/** Workloads that fit or fail alike (queue, namespace, constraints, pods, request, priority): one object per key. */
-interface Shape {
-  key: string;
-}
-
-/** What cycles keep per workload input (the controller keeps inputs across passes). */
-interface InputInfo {
-  shape: Shape;
-  /** A search's memo key for each (reclaim allowed, capacity held) variant, built when first asked. */
-  searchKeys: string[];
-}
-
-const inputInfos = new WeakMap<WorkloadInput, InputInfo>();
-/** Shapes by key, so equal shapes are one object and per-cycle caches look them up by identity. */
-const shapesByKey = new Map<string, Shape>();
-const MAX_SHAPES = 100_000;
-
-function infoOf(w: WorkloadInput): InputInfo {
-  let info = inputInfos.get(w);
-  if (info === undefined) {
-    const req = Object.keys(w.podRequest).sort().map((k) => `${k}=${w.podRequest[k]}`).join(',');
-    const key = `${w.queue}|${w.namespace}|${w.constraintKey}|${w.pods}|${req}|${w.priority}|${w.preemptNever}`;
-    let shape = shapesByKey.get(key);
-    if (!shape) {
-      // Bounded over a long run; a shape made again is only a cache miss for the cycle.
-      if (shapesByKey.size >= MAX_SHAPES) shapesByKey.clear();
-      shapesByKey.set(key, (shape = { key }));
-    }
-    inputInfos.set(w, (info = { shape, searchKeys: [] }));
-  }
-  return info;
-}
-
-function searchKeyOf(info: InputInfo, w: WorkloadInput, reclaimOk: boolean, held: boolean): string {
-  const variant = (reclaimOk ? 2 : 0) + (held ? 1 : 0);
-  return (info.searchKeys[variant] ??= `${info.shape.key}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${held}`);
-}
-
 /**
  * A cycle whose decisions are made and whose snapshot is still held: a long-lived caller writes
  * the decisions first, then (when due) asks for the estimates, then closes it.
@@ -194,7 +156,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   // node stays failed until a node it may use (eligible class) gets the GPUs one pod needs;
   // one that quota stopped, until anything is freed.
   interface Failure { sig: number; global: boolean; reason: string; freedVersion: number }
-  const failedShapes = new Map<Shape, Array<Failure | undefined>>();
+  const failedShapes = new Map<string, Array<Failure | undefined>>();
   const freedSig = (w: WorkloadInput, global: boolean): number => {
     if (global) return snap.cluster.freedEpoch;
     let sig = 0;
@@ -246,15 +208,14 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     if (w.retryAfterMs !== undefined && w.retryAfterMs > nowMs) {
       return `waiting to retry after ${iso(w.retryAfterMs)}`;
     }
-    const info = infoOf(w);
-    const shape = info.shape;
+    const shape = w.shapeKey;
     const slot = w.pendingSinceMs >= nowMs - config.starvationBoundMs ? 0 : 1;
     const cached = failedShapes.get(shape)?.[slot];
     if (cached && !isHead && stillFails(cached, w)) {
       return cached.reason;
     }
     // The same search over the same state ended the same way in an earlier cycle: take its answer.
-    const memoKey = memo ? searchKey(info, w) : undefined;
+    const memoKey = memo ? searchKey(w) : undefined;
     const stateKey = memo ? snap.stateKey() : '';
     const remembered = memoKey === undefined ? undefined : memo!.failure(stateKey, memoKey);
     const rememberedPlan = memoKey === undefined || remembered ? undefined : memo!.plan(stateKey, memoKey, w.id);
@@ -265,7 +226,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     else {
       // 3. quota, 4. place (flavors in order)
       reason = snap.nsQuotas.check(w);
-      const request = snap.totalRequest(w);
+      const request = w.totalRequest;
       if (reason === undefined) {
         for (const flavor of snap.flavorsOf(queue)) {
           const tree = snap.trees.get(flavor)!;
@@ -356,10 +317,10 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   }
 
   /** Everything of `w` a search depends on (the snapshot's state is the memo's other key). */
-  function searchKey(info: InputInfo, w: WorkloadInput): string {
+  function searchKey(w: WorkloadInput): string {
     const q = snap.queues.get(w.queue!);
     const reclaimOk = q !== undefined && q.reclaim !== 'Never' && nowMs - w.pendingSinceMs >= q.reclaimDelayMs;
-    return searchKeyOf(info, w, reclaimOk, holders.has(w.id));
+    return `${w.shapeKey}\u0000${w.key.kind}\u0000${w.priorityClassName ?? ''}\u0000${reclaimOk}\u0000${holders.has(w.id)}`;
   }
 
   function admit(w: WorkloadInput, queue: string, flavor: string, pods: AdmissionDecision['pods']): void {

@@ -181,7 +181,7 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
     }
     let nodesBlocked = false;
     for (const flavor of snap.flavorsOf(w.queue!)) {
-      if (snap.trees.get(flavor)!.check(w.queue!, snap.totalRequest(w)) !== undefined) {
+      if (snap.trees.get(flavor)!.check(w.queue!, w.totalRequest) !== undefined) {
         sleepOn(onTree, flavor, s);
         continue;
       }

@@ -65,7 +65,7 @@ export class HopelessSearches {
 
   private ruleInputs(w: WorkloadInput): RuleInputs {
     const queue = this.snap.queues.get(w.queue!);
-    const request = this.snap.totalRequest(w);
+    const request = w.totalRequest;
     return {
       within: this.snap.flavorsOf(w.queue!).map((f) => this.snap.trees.get(f)!.withinGuarantee(w.queue!, request)),
       reclaimAllowed: queue !== undefined && queue.reclaim !== 'Never' && this.nowMs - w.pendingSinceMs >= queue.reclaimDelayMs,

@@ -84,7 +84,7 @@ function ref(w: WorkloadInput): string {
 export function fitsNow(snap: Snapshot, w: WorkloadInput, flavor: string): boolean {
   if (snap.nsQuotas.check(w) !== undefined) return false;
   const tree = snap.trees.get(flavor)!;
-  if (tree.check(w.queue!, snap.totalRequest(w)) !== undefined) return false;
+  if (tree.check(w.queue!, w.totalRequest) !== undefined) return false;
   const r = placeGang(snap.cluster, snap.elig, w, { commit: false, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, explain: false });
   return 'pods' in r;
 }
@@ -92,7 +92,7 @@ export function fitsNow(snap: Snapshot, w: WorkloadInput, flavor: string): boole
 /** Re-checks the cross-queue conditions against the snapshot as it is now (victims removed so far count). */
 function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule: PreemptionRule, flavor: string): string | undefined {
   const tree = snap.trees.get(flavor)!;
-  const request = snap.totalRequest(w);
+  const request = w.totalRequest;
   if (rule === 'withinQueue') return `priority ${w.priority} > ${e.w.priority} in queue ${w.queue}`;
   if (!tree.isBorrowing(e.state.queue, request)) return undefined; // borrowers never take from a queue within its guarantee
   if (rule === 'reclaim') {
@@ -220,7 +220,7 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
   if (w.preemptNever || !w.queue) return undefined;
   const queue = snap.queues.get(w.queue);
   if (!queue) return undefined;
-  const request = snap.totalRequest(w);
+  const request = w.totalRequest;
   const markAtStart = snap.cluster.markFreed();
   const reclaimAllowed = queue.reclaim !== 'Never' && ctx.nowMs - w.pendingSinceMs >= queue.reclaimDelayMs;
   if (ctx.outcome) ctx.outcome.hopeless = true;

@@ -48,16 +48,6 @@ function budgetAmount(v: number | string, of: number, roundUp: boolean): number 
   return roundUp ? Math.ceil(pct * of) : Math.floor(pct * of);
 }
 
-const totalRequests = new WeakMap<WorkloadInput, Resources>();
-const totalKeys = new WeakMap<Resources, string>();
-
-/** A total request's key, kept per (cached, shared) total object. */
-function totalKeyOf(total: Resources): string {
-  let k = totalKeys.get(total);
-  if (k === undefined) totalKeys.set(total, (k = Object.keys(total).sort().map((r) => `${r}=${total[r]}`).join(',')));
-  return k;
-}
-
 export class Snapshot {
   readonly cluster: ClusterState;
   readonly elig: EligibilityCache;
@@ -116,13 +106,6 @@ export class Snapshot {
     return flavors[0];
   }
 
-  /** Every pod's request together; kept per input (inputs are immutable and live across cycles), so never mutate it. */
-  totalRequest(w: WorkloadInput): Resources {
-    let t = totalRequests.get(w);
-    if (!t) totalRequests.set(w, (t = scale(w.podRequest, w.pods)));
-    return t;
-  }
-
   /** Takes the workload's resources on its nodes and charges its quotas. */
   assume(w: WorkloadInput, state: AdmittedState): void {
     const flavor = this.flavorFor(w, state);
@@ -132,13 +115,12 @@ export class Snapshot {
       const node = nodes[i];
       return node ? this.cluster.take(node, w.podRequest, p.devices) : undefined;
     });
-    this.trees.get(flavor)?.charge(st.queue, this.totalRequest(w), 1);
+    this.trees.get(flavor)?.charge(st.queue, w.totalRequest, 1);
     this.nsQuotas.charge(w, 1);
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    const total = this.totalRequest(w);
-    this.addAdmitted({ w, state: st, taken, nodes, total, totalKey: totalKeyOf(total), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state: st, taken, nodes, total: w.totalRequest, totalKey: w.totalKey, alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
 
@@ -244,7 +226,7 @@ export class Snapshot {
 
   /** For the estimates: charges the quotas of a workload the placer took nodes for (commit: true); `sign` −1 undoes it. */
   simulateCharge(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
-    this.trees.get(flavor)?.charge(queue, this.totalRequest(w), sign);
+    this.trees.get(flavor)?.charge(queue, w.totalRequest, sign);
     this.nsQuotas.charge(w, sign);
   }
 
@@ -303,12 +285,11 @@ export class Snapshot {
    */
   assumePlaced(w: WorkloadInput, queue: string, flavor: string, pods: PodPlacement[], nowMs: number): AdmittedState {
     const state: AdmittedState = { pods, queue, flavor, admittedMs: nowMs };
-    this.trees.get(flavor)?.charge(queue, this.totalRequest(w), 1);
+    this.trees.get(flavor)?.charge(queue, w.totalRequest, 1);
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    const total = this.totalRequest(w);
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total, totalKey: totalKeyOf(total), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: w.totalRequest, totalKey: w.totalKey, alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
   }

@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from '../controllers/scheduling/types.js';
 import { HELD_MARK, nextTimeRuleDueMs } from './time-rules.js';
 import type { CycleInput, CycleResult, QueueInput, WorkloadInput } from './types.js';
+import { workloadInput, type WorkloadFields } from './workload-input.js';
 
 const NOW = 1_000_000_000;
 const MIN = 60_000;
 
-function workload(o: Partial<WorkloadInput> = {}): WorkloadInput {
-  return {
+function workload(o: Partial<WorkloadFields> = {}): WorkloadInput {
+  return workloadInput({
     key: { kind: 'TrainingJob', namespace: 'ns', name: 'w' }, id: 'TrainingJob/ns/w', namespace: 'ns', queue: 'q', priority: 0, preemptNever: false,
     createdMs: NOW, pendingSinceMs: NOW, pods: 1, podRequest: {}, nodeSelector: {}, tolerations: [], useSpot: false, labels: {}, constraintKey: '', ...o,
-  };
+  });
 }
 
 const queue = (o: Partial<QueueInput> = {}): QueueInput => ({

@@ -97,6 +97,12 @@ export interface WorkloadInput {
   /** Signature of every static placement constraint, so equal workloads share cached answers. */
   constraintKey: string;
   admitted?: AdmittedState;
+  /** Derived (workloadInput): every pod's request together. */
+  readonly totalRequest: Resources;
+  /** Derived: `totalRequest` as a key (equal keys take out equal amounts). */
+  readonly totalKey: string;
+  /** Derived: equal keys fit or fail alike — queue, namespace, constraints, pods, request, priority, preemptNever. */
+  readonly shapeKey: string;
 }
 
 export interface NamespaceQuotaInput {

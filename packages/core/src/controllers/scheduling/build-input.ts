@@ -6,6 +6,7 @@
  */
 import { isQmError, type ApiObject } from '@qm/api';
 import type { CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
+import { workloadInput } from '../../scheduler/workload-input.js';
 import type { Mirror } from './mirror.js';
 import { RECLAIM_DELAY_ANNOTATION } from '@qm/api';
 import {
@@ -18,12 +19,12 @@ interface ByObject<T> { gen: number; value: T }
 
 function problemWorkload(obj: ApiObject, message: string): WorkloadInput {
   const ns = obj.metadata.namespace ?? '';
-  return {
+  return workloadInput({
     key: { kind: obj.kind as 'TrainingJob', namespace: ns, name: obj.metadata.name },
     id: `${obj.kind}/${ns}/${obj.metadata.name}`,
     namespace: ns, queueProblem: message, priority: 0, preemptNever: true, createdMs: 0, pendingSinceMs: 0,
     pods: 1, podRequest: {}, nodeSelector: {}, tolerations: [], useSpot: false, labels: {}, constraintKey: '',
-  };
+  });
 }
 
 export class InputBuilder {

@@ -15,6 +15,7 @@ import { CPU, GPU, MEMORY, MIG_PREFIX, toAmount, toResources, type Resources } f
 import { labelSelectorFromObject } from '../../selectors/index.js';
 import { isStoppedByPlatform } from '../cost/idle-gpus.js';
 import type { AdmittedState, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
+import { workloadInput } from '../../scheduler/workload-input.js';
 
 
 /** Everything workload parsing depends on besides the workload itself. */
@@ -204,7 +205,7 @@ export function parseTrainingJob(obj: ApiObject, routing: Routing): WorkloadInpu
     else delete request[GPU];
   }
   const common = commonOf(obj, routing);
-  const w: WorkloadInput = {
+  const w = workloadInput({
     key: { kind: 'TrainingJob', namespace: ns, name: obj.metadata.name },
     id: `TrainingJob/${ns}/${obj.metadata.name}`,
     namespace: ns,
@@ -217,7 +218,7 @@ export function parseTrainingJob(obj: ApiObject, routing: Routing): WorkloadInpu
     useSpot: !!spec.useSpot,
     labels: obj.metadata.labels ?? {},
     constraintKey: constraintKeyOf(spec),
-  };
+  });
   if (holds) {
     const workers: Array<Record<string, any>> = [...(status.workers ?? [])].sort((a, b) => a.rank - b.rank);
     const admitted: AdmittedState = {
@@ -267,7 +268,7 @@ export function parseModelDeployment(obj: ApiObject, routing: Routing): Workload
   const out: WorkloadInput[] = [];
   for (let i = 0; i < replicas; i++) {
     const p = placements.get(i);
-    const w: WorkloadInput = {
+    const w = workloadInput({
       key: { kind: 'ModelDeployment', namespace: ns, name: obj.metadata.name, replica: i },
       id: replicaId(ns, obj.metadata.name, i),
       namespace: ns,
@@ -280,7 +281,7 @@ export function parseModelDeployment(obj: ApiObject, routing: Routing): Workload
       useSpot: !!spec.useSpot,
       labels: obj.metadata.labels ?? {},
       constraintKey,
-    };
+    });
     if (p?.node) {
       w.admitted = {
         pods: [{ node: p.node as string, devices: devicesOf(request, p.gpus) }],

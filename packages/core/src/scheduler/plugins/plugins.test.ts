@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SPOT_TAINT } from '@qm/api';
 import type { NodeInput, WorkloadInput } from '../types.js';
+import { workloadInput, type WorkloadFields } from '../workload-input.js';
 import {
   freeResourcesPlugin, migPlugin, nodeConditionPlugin, nodeSelectorPlugin, preferredAffinityScore, requiredAffinityPlugin, staticReject, taintsPlugin, wholePodPlugin,
 } from './index.js';
@@ -13,11 +14,11 @@ function node(o: Partial<NodeInput> = {}): NodeInput {
   return { name: 'n1', labels: { 'quartermaster.dev/gpu-model': 'A100-80GB', zone: 'a' }, taints: [], allocatable: { cpu: 96_000, memory: 2 ** 40, [GPU]: 8 }, deviceIndices: {}, ...o };
 }
 
-function workload(o: Partial<WorkloadInput> = {}): WorkloadInput {
-  return {
+function workload(o: Partial<WorkloadFields> = {}): WorkloadInput {
+  return workloadInput({
     key: { kind: 'TrainingJob', namespace: 'ns', name: 'w' }, id: 'TrainingJob/ns/w', namespace: 'ns', queue: 'q', priority: 0, preemptNever: false,
     createdMs: 0, pendingSinceMs: 0, pods: 1, podRequest: { [GPU]: 1 }, nodeSelector: {}, tolerations: [], useSpot: false, labels: {}, constraintKey: '', ...o,
-  };
+  });
 }
 
 const inTerm = (key: string, values: string[]) => ({ matchExpressions: [{ key, operator: 'In' as const, values }] });
