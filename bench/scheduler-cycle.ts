@@ -16,7 +16,7 @@
  * workload of (c) (first fit, no index, no quota, no preemption, no estimates) — the floor of
  * "just look at every node" on this machine.
  *
- *   npx tsc -b bench && node bench/dist/scheduler-cycle.js [--cycles 50] [--skip-b] [--only c|ab]
+ *   npx tsc -b bench && node bench/dist/scheduler-cycle.js [--cycles 100] [--skip-b] [--only c|ab]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,10 +29,10 @@ import { MemoryStore } from '@qm/store';
 import { percentile, printTable } from './support.js';
 
 const { values } = parseArgs({ options: {
-  cycles: { type: 'string', default: '50' }, 'skip-b': { type: 'boolean', default: false }, only: { type: 'string', default: '' }, help: { type: 'boolean', default: false },
+  cycles: { type: 'string', default: '100' }, 'skip-b': { type: 'boolean', default: false }, only: { type: 'string', default: '' }, help: { type: 'boolean', default: false },
 } });
 if (values.help) {
-  console.log('node bench/dist/scheduler-cycle.js [--cycles 50] [--skip-b] [--only c|ab]');
+  console.log('node bench/dist/scheduler-cycle.js [--cycles 100] [--skip-b] [--only c|ab]');
   process.exit(0);
 }
 const CYCLES = Number(values.cycles);
