@@ -175,7 +175,6 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     return true;
   };
   const hopeless = new HopelessSearches(snap, nowMs);
-  const headTried = new Set<string>();
   const holders = new Set<string>();
   const admittedNow = new Set<string>();
   const mayUseHeldFor = (w: WorkloadInput) => (holder: WorkloadInput): boolean => {
@@ -183,16 +182,22 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     return holder.queue === w.queue && w.priority < holder.priority && q?.withinQueue !== 'Never';
   };
 
+  // Queue shares change only when something is admitted (with its victims): recompute them then.
+  let admissions = 0;
+  const headTried = new Set<QueueHead>();
+  const sharesAt = new Map<QueueHead, number>();
   for (let head: QueueHead | undefined = heap.pop(); head;) {
     const at = head.cursor++;
     const w = head.items[at];
-    const queue = w.queue!;
-    const isHead = !headTried.has(queue);
-    const reason = tryAdmit(w, isHead);
+    const reason = tryAdmit(w, !headTried.has(head));
     head.reasons[at] = reason ?? null; // null: admitted
-    if (reason !== undefined) headTried.add(queue);
+    if (reason !== undefined) headTried.add(head);
+    else admissions++;
     if (head.cursor < head.items.length) {
-      head.share = shareOf(queue);
+      if (sharesAt.get(head) !== admissions) {
+        head.share = shareOf(head.queue);
+        sharesAt.set(head, admissions);
+      }
       // Still ahead of every other queue (heads never tie: ids differ)? Go on without a heap round trip.
       const next = heap.peek();
       if (!next || compareHeads(head, next) < 0) continue;
