@@ -27,6 +27,7 @@ import type { NodeState } from './cluster-state.js';
 import { placeGang } from './placer.js';
 import { findPreemption, type PreemptionPlan } from './preemption.js';
 import { HopelessSearches } from './hopeless-searches.js';
+import { RunMerge, type Run } from './run-merge.js';
 import { Snapshot } from './snapshot.js';
 import { staticReject } from './plugins/index.js';
 import { HELD_MARK, nextTimeRuleDueMs } from './time-rules.js';
@@ -347,15 +348,27 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     const nodes: NodeState[] = [];
     let top = 0;
     for (const c of elig.classes) top = Math.max(top, c.maxGpu);
+    const usable = (n: NodeState): boolean => !n.heldBy && (!elig.perNode || staticReject(w, n.input) === undefined);
     for (let k = top; k >= 0 && nodes.length < w.pods; k--) {
-      const level: NodeState[] = [];
+      // Every node of level k has k free GPUs; each class's bucket is in name order: merge them,
+      // taking only as many as are still needed (the lowest level may hold most of the cluster).
+      const runs: Array<Run<NodeState>> = [];
       for (const c of elig.classes) {
-        if (k > c.maxGpu) continue;
+        if (k > c.maxGpu || c.buckets[k].length === 0) continue;
         // Classes passed the static checks as a whole unless node names matter.
-        for (const n of c.buckets[k]) if (!n.heldBy && (!elig.perNode || staticReject(w, n.input) === undefined)) level.push(n);
+        const bucket = c.buckets[k];
+        let i = 0;
+        runs.push(() => {
+          while (i < bucket.length) if (usable(bucket[i++])) return bucket[i - 1];
+          return undefined;
+        });
       }
-      level.sort((a, b) => b.freeGpus - a.freeGpus || a.idx - b.idx);
-      for (const n of level) nodes.push(n);
+      const level = new RunMerge(runs, (a, b) => a.idx - b.idx);
+      while (nodes.length < w.pods) {
+        const n = level.next();
+        if (!n) break;
+        nodes.push(n);
+      }
     }
     if (nodes.length < w.pods) return false;
     for (let i = 0; i < w.pods; i++) snap.cluster.hold(nodes[i], w);
