@@ -20,7 +20,6 @@ import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
 import { RunMerge } from './run-merge.js';
-import { workSinceMs } from './victim-orders.js';
 import type { AdmittedEntry, Snapshot } from './snapshot.js';
 import type { WorkloadInput } from './types.js';
 
@@ -55,7 +54,7 @@ function overlaps(a: Resources, b: Resources): boolean {
 
 /** Seconds of work lost if preempted now: since the later of the last checkpoint and the attempt's start. */
 export function workLostMs(e: AdmittedEntry, nowMs: number): number {
-  return Math.max(0, nowMs - workSinceMs(e));
+  return Math.max(0, nowMs - e.sinceMs);
 }
 
 /** Victim order: lowest priority, least work lost since checkpoint, newest, then id. */
@@ -124,9 +123,7 @@ const comparators = new WeakMap<Snapshot, { nowMs: number; compare: (a: Admitted
  */
 export function compareVictimsTimeless(a: AdmittedEntry, b: AdmittedEntry): number {
   if (a.w.priority !== b.w.priority) return a.w.priority - b.w.priority;
-  const sa = workSinceMs(a);
-  const sb = workSinceMs(b);
-  if (sa !== sb) return sb - sa;
+  if (a.sinceMs !== b.sinceMs) return b.sinceMs - a.sinceMs;
   return compareAfterWorkLost(a, b);
 }
 

@@ -30,6 +30,8 @@ export interface AdmittedEntry {
   total: Resources;
   /** `total` as a key: entries with equal keys take out equal amounts (victim runs group by it). */
   totalKey: string;
+  /** workSinceMs(state), kept: victim orders compare it n log n times. */
+  sinceMs: number;
   /** False while forgotten (a victim order may still list it). */
   alive?: boolean;
   /** Work lost if preempted at `lostAtMs` (victim ordering computes it once per cycle time). */
@@ -120,7 +122,7 @@ export class Snapshot {
     const tree = this.trees.get(flavor);
     const qn = tree?.byName.get(st.queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state: st, taken, nodes, total: w.totalRequest, totalKey: w.totalKey, alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state: st, taken, nodes, total: w.totalRequest, totalKey: w.totalKey, sinceMs: workSinceMs(st), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
 
@@ -262,8 +264,7 @@ export class Snapshot {
     if (!byId) this.admittedByQueue.set(e.state.queue, (byId = new Map()));
     byId.set(e.w.id, e);
     this.victimOrders.added(e);
-    const since = workSinceMs(e);
-    if (since > this.latestVictimSinceMs) this.latestVictimSinceMs = since;
+    if (e.sinceMs > this.latestVictimSinceMs) this.latestVictimSinceMs = e.sinceMs;
   }
 
   private readonly victimOrders = new VictimOrders();
@@ -289,7 +290,7 @@ export class Snapshot {
     this.nsQuotas.charge(w, 1);
     const qn = this.trees.get(flavor)?.byName.get(queue);
     if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: w.totalRequest, totalKey: w.totalKey, alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: w.totalRequest, totalKey: w.totalKey, sinceMs: workSinceMs(state), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
   }

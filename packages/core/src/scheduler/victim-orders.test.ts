@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compareVictims, compareVictimsTimeless } from './preemption.js';
 import type { AdmittedEntry } from './snapshot.js';
 import type { WorkloadInput } from './types.js';
-import { VictimOrders } from './victim-orders.js';
+import { VictimOrders, workSinceMs } from './victim-orders.js';
 
 const NOW = 1_000_000_000;
 
@@ -16,10 +16,8 @@ function lcg(seed: number): () => number {
 function entry(id: string, o: { priority?: number; gpus?: number; startedMs?: number; checkpointMs?: number; queue?: string } = {}): AdmittedEntry {
   const gpus = o.gpus ?? 1;
   const w = { id, priority: o.priority ?? 0, createdMs: 0, podRequest: { 'nvidia.com/gpu': gpus }, pods: 1 } as unknown as WorkloadInput;
-  return {
-    w, state: { pods: [], queue: o.queue ?? 'q', flavor: '', admittedMs: o.startedMs ?? 0, startedMs: o.startedMs, lastCheckpointMs: o.checkpointMs },
-    taken: [], nodes: [], total: { 'nvidia.com/gpu': gpus }, totalKey: `gpu=${gpus}`, alive: true,
-  };
+  const state = { pods: [], queue: o.queue ?? 'q', flavor: '', admittedMs: o.startedMs ?? 0, startedMs: o.startedMs, lastCheckpointMs: o.checkpointMs };
+  return { w, state, taken: [], nodes: [], total: { 'nvidia.com/gpu': gpus }, totalKey: `gpu=${gpus}`, sinceMs: workSinceMs(state), alive: true };
 }
 
 /** Every entry of the runs, alive ones only, run by run. */

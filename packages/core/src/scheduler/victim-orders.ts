@@ -15,10 +15,11 @@
  */
 import type { Resources } from '../resources/index.js';
 import type { AdmittedEntry } from './snapshot.js';
+import type { AdmittedState } from './types.js';
 
-/** Since when an admitted workload's work would be lost if preempted: its last checkpoint, else its start. */
-export function workSinceMs(e: AdmittedEntry): number {
-  return Math.max(e.state.lastCheckpointMs ?? -Infinity, e.state.startedMs ?? e.state.admittedMs);
+/** Since when an admitted workload's work would be lost if preempted: its last checkpoint, else its start (AdmittedEntry.sinceMs). */
+export function workSinceMs(state: AdmittedState): number {
+  return Math.max(state.lastCheckpointMs ?? -Infinity, state.startedMs ?? state.admittedMs);
 }
 
 /** A queue's admitted entries that take out the same amount (`total`), in victim order. */
