@@ -24,6 +24,8 @@ export class NodeClass {
   readonly members: NodeState[] = [];
   /** buckets[k]: members with exactly k free GPUs, in name order. */
   readonly buckets: NodeState[][];
+  /** Scratch for preemption's fit bound: equal to its current stamp while the class may host the preemptor. */
+  boundStamp = 0;
   /**
    * freedTo[k]: bumped whenever a release leaves a member with at least k free GPUs. A pod
    * needing k GPUs that did not fit in this class can fit only after freedTo[k] moved.
@@ -46,6 +48,9 @@ export class NodeState {
   readonly freeDevices: Record<string, number[]>;
   /** A starving gang this node's capacity is held for (set during the cycle). */
   heldBy?: WorkloadInput;
+  /** Scratch for preemption's fit bound: GPUs its candidates would give back, valid while boundStamp is current. */
+  boundStamp = 0;
+  boundExtraGpus = 0;
   cls!: NodeClass;
   constructor(readonly idx: number, readonly input: NodeInput) {
     this.free = { ...input.allocatable };

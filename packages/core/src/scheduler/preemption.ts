@@ -16,7 +16,6 @@
  */
 import { GPU, addInto, describeAmount, sub, type Resources } from '../resources/index.js';
 import type { QuotaNode, QuotaTree } from './quota-tree.js';
-import type { NodeState } from './cluster-state.js';
 import type { PreemptionRule } from '../controllers/scheduling/types.js';
 import { placeGang } from './placer.js';
 import { RunMerge } from './run-merge.js';
@@ -160,29 +159,31 @@ function fastVictimCompare(nowMs: number): (a: AdmittedEntry, b: AdmittedEntry) 
  * ignored), so a "no" safely skips a search that would remove every candidate one by one and
  * then put them all back.
  */
-function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, candidates: Iterable<AdmittedEntry>): boolean {
+function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, eachCandidate: (visit: (e: AdmittedEntry) => boolean) => boolean): boolean {
   const need = w.podRequest[GPU] ?? 0;
   const elig = need > 0 ? snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined) : undefined;
   let slots = elig && !elig.perNode ? snap.cluster.countPodSlots(elig.classes, need, w.pods) : Infinity;
   // No bound to check: it is enough that there is someone to take out.
-  if (slots >= w.pods) {
-    for (const _ of candidates) return true;
-    return false;
-  }
-  const classes = new Set(elig!.classes);
-  const extra = new Map<NodeState, number>();
-  for (const e of candidates) {
+  if (slots >= w.pods) return eachCandidate(() => true);
+  // The GPUs each node would get back, on scratch fields stamped for this count (no map per search).
+  const stamp = ++boundStamp;
+  for (const cls of elig!.classes) cls.boundStamp = stamp;
+  return eachCandidate((e) => {
     const gpus = e.w.podRequest[GPU] ?? 0;
-    e.nodes.forEach((node, i) => {
-      if (!e.taken[i] || !node || !classes.has(node.cls)) return;
-      const before = extra.get(node) ?? 0;
-      extra.set(node, before + gpus);
+    for (let i = 0; i < e.nodes.length; i++) {
+      const node = e.nodes[i];
+      if (!node || !e.taken[i] || node.cls.boundStamp !== stamp) continue;
+      const before = node.boundStamp === stamp ? node.boundExtraGpus : 0;
+      node.boundStamp = stamp;
+      node.boundExtraGpus = before + gpus;
       slots += Math.floor((node.freeGpus + before + gpus) / need) - Math.floor((node.freeGpus + before) / need);
-    });
-    if (slots >= w.pods) return true;
-  }
-  return false;
+    }
+    return slots >= w.pods;
+  });
 }
+
+/** Tells one couldFit count from the next (see NodeState.boundStamp). */
+let boundStamp = 0;
 
 /** One run of a queue's victim order that a rule allows: its entries up to `maxPriority` may yield. */
 interface EligibleRun {
@@ -283,14 +284,16 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
         addRuns(q, w.priority, 'fairShare', (total) => tree.shareWith(vq, total, -1) >= preemptorShareMin);
       }
     }
-    // Budgets only get spent during a search: a victim a PDB protects now stays protected.
-    function* everyCandidate(): Generator<AdmittedEntry> {
+    // Every candidate until `visit` says stop (true). Budgets only get spent during a search: a
+    // victim a PDB protects now stays protected.
+    const eachCandidate = (visit: (e: AdmittedEntry) => boolean): boolean => {
       for (const run of runs) {
         const next = candidatesOf(run, usable);
-        for (let e = next(); e; e = next()) if (!snap.pdbBlocking(e.w)) yield e;
+        for (let e = next(); e; e = next()) if (!snap.pdbBlocking(e.w) && visit(e)) return true;
       }
-    }
-    if (!couldFit(snap, w, flavor, everyCandidate())) continue;
+      return false;
+    };
+    if (!couldFit(snap, w, flavor, eachCandidate)) continue;
     if (ctx.outcome) ctx.outcome.hopeless = false;
     // Each run is already in victim order: merge them lazily, since the search usually stops
     // after a few victims (sorting, or even filtering, every candidate was most of its cost).
