@@ -10,12 +10,12 @@ import { workloadInput } from '../../scheduler/workload-input.js';
 import type { Mirror } from './mirror.js';
 import { RECLAIM_DELAY_ANNOTATION } from '@qm/api';
 import {
-  limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, type Routing,
+  limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, stableKey, type Routing,
 } from './parse-objects.js';
 
-interface Cached<T> { rv: string; gen: number; value: T }
+interface Cached<T> { rv: string; gen: number; value: T; key?: string }
 /** A parse cached against the object itself (and, for workloads, the routing generation it used). */
-interface ByObject<T> { gen: number; value: T }
+interface ByObject<T> { gen: number; value: T; key?: string }
 
 function problemWorkload(obj: ApiObject, message: string): WorkloadInput {
   const ns = obj.metadata.namespace ?? '';
@@ -27,11 +27,22 @@ function problemWorkload(obj: ApiObject, message: string): WorkloadInput {
   });
 }
 
+/**
+ * `value`, or the previous input when it says exactly the same: a status-only change (a heartbeat,
+ * a quota's used counts) then keeps the input's identity, and with it the scheduler's snapshot.
+ */
+function unchangedOrNew<T>(previous: { value: T; key?: string } | undefined, value: T): { value: T; key: string } {
+  const key = stableKey(value);
+  return previous && previous.key === key ? { value: previous.value, key } : { value, key };
+}
+
 export class InputBuilder {
   private routing?: Routing;
   private routingKey = '';
   private generation = 0;
   private readonly nodeCache = new WeakMap<ApiObject, ByObject<NodeInput | undefined>>();
+  /** Node name → its last parse (input and key). */
+  private nodesByName = new Map<string, ByObject<NodeInput | undefined>>();
   private readonly workloadCache = new WeakMap<ApiObject, ByObject<WorkloadInput[]>>();
   private readonly queueCache = new Map<string, Cached<QueueInput | undefined>>();
 
@@ -123,7 +134,8 @@ export class InputBuilder {
       if (!c || c.rv !== rv) {
         let value: T | undefined;
         try { value = parse(obj); } catch (err) { if (!isQmError(err)) throw err; }
-        c = { rv, gen: 0, value };
+        const kept = value === undefined ? undefined : unchangedOrNew(c?.value === undefined ? undefined : { value: c.value, key: c.key }, value);
+        c = { rv, gen: 0, value: kept?.value, key: kept?.key };
         cache.set(key, c);
       }
       if (c.value) out.push(c.value);
@@ -137,16 +149,22 @@ export class InputBuilder {
     // Parsed inputs are cached by object identity: the mirror keeps an unchanged object as the same
     // reference, so a pass over a large cluster builds no keys and parses only what changed.
     const nodes: NodeInput[] = [];
+    const nodesByName = new Map<string, ByObject<NodeInput | undefined>>();
     for (const obj of mirror.values('Node')) {
       let c = this.nodeCache.get(obj);
       if (!c) {
         let value: NodeInput | undefined;
         try { value = parseNode(obj); } catch (err) { if (!isQmError(err)) throw err; }
-        c = { gen: 0, value };
+        const previous = value && this.nodesByName.get(value.name);
+        c = value ? { gen: 0, ...unchangedOrNew(previous?.value ? { value: previous.value, key: previous.key } : undefined, value) } : { gen: 0, value };
         this.nodeCache.set(obj, c);
       }
-      if (c.value) nodes.push(c.value);
+      if (c.value) {
+        nodes.push(c.value);
+        nodesByName.set(c.value.name, c);
+      }
     }
+    this.nodesByName = nodesByName;
 
     const workloads: WorkloadInput[] = [];
     for (const kind of ['TrainingJob', 'ModelDeployment']) {

@@ -134,7 +134,7 @@ export function limitDefaultsOf(limitRanges: ApiObject[]): Resources {
   return out;
 }
 
-function stableKey(value: unknown): string {
+export function stableKey(value: unknown): string {
   if (value === undefined) return '';
   if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
   if (value && typeof value === 'object') {
