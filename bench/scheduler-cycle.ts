@@ -242,8 +242,9 @@ function withEnd(_i: number, input: CycleInput): CycleInput {
  * (c) live: what the server's scheduler loop sees. Each cycle's decisions take effect (admitted
  * workloads run, victims go back to pending), then before the next cycle, 2 s later, the
  * running job due first ends and one new job arrives. The estimates are refreshed every 10 s,
- * after the decisions, as createScheduler does (estimateIntervalMs). After 10 cycles of
- * settling in (the cold start's fair-share preemptions), each cycle is timed.
+ * after the decisions, as createScheduler does (estimateIntervalMs). After 20 cycles of
+ * settling in — the cold start's fair-share preemptions, and the JIT compiling the memo's
+ * paths (cycles 10–15 of a fresh process still take 2–3× a later one) — each cycle is timed.
  */
 function liveCycleTimes(input: CycleInput, startMs: number): { times: CycleTimes; admitted: number; preempted: number } {
   const memo = new CycleMemo();
@@ -253,9 +254,9 @@ function liveCycleTimes(input: CycleInput, startMs: number): { times: CycleTimes
   let nowMs = startMs;
   let admitted = 0;
   let preempted = 0;
-  for (let i = 0; i < CYCLES + 10; i++) {
-    const r = t.run(current, { ...cycleOptions(nowMs), memo }, i >= 10, i % 5 === 0);
-    if (i >= 10) {
+  for (let i = 0; i < CYCLES + 20; i++) {
+    const r = t.run(current, { ...cycleOptions(nowMs), memo }, i >= 20, i % 5 === 0);
+    if (i >= 20) {
       admitted += r.admitted.length;
       preempted += r.preempted.length;
     }
