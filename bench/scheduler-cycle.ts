@@ -10,8 +10,9 @@
  *      2,000-node × 8-GPU cluster: p50/p99 over the cycles of the decisions (target p99 < 50 ms)
  *      and, apart, of the estimates computed after them. Variants: steady state (same priorities
  *      as what runs) and with 1% high-priority work that preempts; cold (built from the input),
- *      warm (a CycleMemo from the previous cycle: one job arrived, or one running job ended, since
- *      that cycle) and live (decisions applied, as the server's loop runs).
+ *      warm (a CycleMemo from the previous cycle: one job arrived, one running job ended, or one
+ *      node was cordoned or uncordoned since that cycle) and live (decisions applied, as the
+ *      server's loop runs).
  * Baseline measured in the same run: a naive placer that tries every node for every pending
  * workload of (c) (first fit, no index, no quota, no preemption, no estimates) — the floor of
  * "just look at every node" on this machine.
@@ -238,6 +239,15 @@ function withEnd(_i: number, input: CycleInput): CycleInput {
   return { ...input, workloads: [...input.workloads.slice(0, at), ...input.workloads.slice(at + 1)] };
 }
 
+/** One node cordoned, or uncordoned again (a new node input, as a new version of the Node gives). */
+function withCordonToggled(i: number, input: CycleInput): CycleInput {
+  const at = (i * 7) % input.nodes.length;
+  const nodes = [...input.nodes];
+  const n = nodes[at];
+  nodes[at] = { ...n, unschedulableReason: n.unschedulableReason ? undefined : 'is cordoned' };
+  return { ...input, nodes };
+}
+
 /**
  * (c) live: what the server's scheduler loop sees. Each cycle's decisions take effect (admitted
  * workloads run, victims go back to pending), then before the next cycle, 2 s later, the
@@ -347,6 +357,7 @@ async function partC() {
   const w1 = warmCycleTimes(steady.input, steady.nowMs, withArrival);
   const w2 = warmCycleTimes(steady.input, steady.nowMs, withEnd);
   const w3 = warmCycleTimes(busy.input, busy.nowMs, withArrival);
+  const w4 = warmCycleTimes(steady.input, steady.nowMs, withCordonToggled);
   const l1 = liveCycleTimes(steady.input, steady.nowMs);
   const l2 = liveCycleTimes(busy.input, busy.nowMs);
   console.log(`\n(c) one cycle, 10,000 pending on 2,000 nodes (16,000 GPUs, all in use), ${CYCLES} cycles`);
@@ -357,6 +368,7 @@ async function partC() {
     w1.row('warm (memo), steady, +1 pending job per cycle'),
     w2.row('warm (memo), steady, 1 running job ended per cycle'),
     w3.row('warm (memo), 1% high, +1 pending job per cycle'),
+    w4.row('warm (memo), steady, a node cordoned or uncordoned per cycle'),
     l1.times.row('live: decisions applied, 1 job ends + 1 arrives per 2 s', l1),
     l2.times.row('live, 1% high priority', l2),
   ]);

@@ -5,7 +5,7 @@ import { makeDeployment, makeJob, makeNode, makePriorityClass, makeQueue } from 
 import { T0, cycleInputFrom, cycleOptions } from '../testing/cycle-builders.js';
 import { CycleMemo } from './cycle-memo.js';
 import { openCycle, scheduleCycle } from './cycle.js';
-import type { CycleInput, CycleResult, WorkloadInput } from './types.js';
+import type { CycleInput, CycleResult, NodeInput, WorkloadInput } from './types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -132,4 +132,54 @@ test('memo: an open cycle estimates after its decisions are read, once; closing 
   cycle.close();
   cycle.close();
   assert.deepEqual(view(scheduleCycle(input, { ...opts, memo })), whole);
+});
+
+/** The same nodes with `change` applied to the one named `name` (a new input object, as a new version would be). */
+function withNode(input: CycleInput, name: string, change: (n: NodeInput) => NodeInput | undefined): CycleInput {
+  const nodes: NodeInput[] = [];
+  for (const n of input.nodes) {
+    const next = n.name === name ? change(n) : n;
+    if (next) nodes.push(next);
+  }
+  return { ...input, nodes };
+}
+
+test('memo: nodes cordoned, relabelled, added and removed — the snapshot takes them over and every cycle equals one from scratch', () => {
+  const extra = cycleInputFrom([makeNode('n5'), makeNode('n6', { model: 'H100' })]).nodes;
+  const flavored = makeQueue('team-f', {
+    namespaces: ['team-f'],
+    flavors: [
+      { name: 'h100', nodeSelector: { 'quartermaster.dev/gpu-model': 'H100' }, guaranteed: { 'nvidia.com/gpu': 4 } },
+      { name: 'a100', nodeSelector: { 'quartermaster.dev/gpu-model': 'A100-80GB' }, guaranteed: { 'nvidia.com/gpu': 8 } },
+    ],
+  });
+  const objects = [
+    ...scenarios[0].objects, flavored,
+    // Its flavor is not recorded: it is inferred from its node's labels (a relabel moves it).
+    makeJob('f-run', { namespace: 'team-f', gpusPerWorker: 2, status: running('n4', [0, 1], 'team-f', 60) }),
+    makeJob('f-1', { namespace: 'team-f', gpusPerWorker: 4 }),
+  ];
+  const steps: Array<{ name: string; change: (input: CycleInput) => CycleInput }> = [
+    { name: 'cordon n2', change: (i) => withNode(i, 'n2', (n) => ({ ...n, unschedulableReason: 'is cordoned' })) },
+    { name: 'add n5 and n6', change: (i) => ({ ...i, nodes: [...i.nodes, ...extra] }) },
+    { name: 'uncordon n2', change: (i) => withNode(i, 'n2', (n) => ({ ...n, unschedulableReason: undefined })) },
+    { name: 'remove n1 (its pods take nothing)', change: (i) => withNode(i, 'n1', () => undefined) },
+    { name: 'n4 becomes an H100 (an inferred flavor moves: rebuilt)', change: (i) => withNode(i, 'n4', (n) => ({ ...n, labels: { ...n.labels, 'quartermaster.dev/gpu-model': 'H100' } })) },
+    { name: 'n3 shrinks to 4 GPUs', change: (i) => withNode(i, 'n3', (n) => ({ ...n, allocatable: { ...n.allocatable, 'nvidia.com/gpu': 4 }, deviceIndices: { 'nvidia.com/gpu': [0, 1, 2, 3] } })) },
+  ];
+  const memo = new CycleMemo();
+  let input = cycleInputFrom(objects);
+  let nowMs = T0 + 3_600_000;
+  scheduleCycle(input, { ...cycleOptions(nowMs), memo });
+  let decisions = 0;
+  for (const step of steps) {
+    input = step.change(input);
+    nowMs += 60_000;
+    const fresh = scheduleCycle(input, cycleOptions(nowMs));
+    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), step.name);
+    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), `${step.name}, repeated`);
+    decisions += fresh.admitted.length + fresh.preempted.length;
+    input = advance(input, fresh, nowMs, false);
+  }
+  assert.ok(decisions > 0, 'the steps must admit or preempt something');
 });

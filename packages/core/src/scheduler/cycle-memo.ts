@@ -2,9 +2,9 @@
  * What one cycle may hand to the next: the snapshot of nodes, quotas and the admitted set. A
  * cycle records what it changes and undoes it at the end (Snapshot.beginCycle/endCycle), and
  * the next cycle applies only the inputs that changed — compared by identity, since the
- * controller keeps parsed inputs per resourceVersion. Nodes, queues, namespace quotas or PDBs
- * that changed rebuild the snapshot; admitted workloads that came, went or changed are
- * forgotten and assumed one by one.
+ * controller keeps parsed inputs per resourceVersion. Queues or namespace quotas that changed
+ * rebuild the snapshot; nodes that changed are taken over by it (Snapshot.replaceNodes);
+ * admitted workloads that came, went or changed are forgotten and assumed one by one.
  *
  * Over an unchanged starting snapshot (a `generation`) it also keeps, until a time-based rule
  * is due, what searches found: a failed admission/preemption search per (shape, state of the
@@ -68,8 +68,10 @@ export class CycleMemo {
   acquire(input: CycleInput, nowMs: number): Snapshot {
     if (this.inUse) throw new Error('CycleMemo: a cycle is already using this memo');
     const b = this.base;
-    if (!this.snap || !b || !sameRefs(b.nodes, input.nodes) || !sameRefs(b.queues, input.queues)
-      || !sameRefs(b.namespaceQuotas, input.namespaceQuotas)) {
+    // Other nodes: the snapshot takes them over, keeping its admitted set (unless it cannot).
+    const nodesChanged = !!this.snap && !!b && !sameRefs(b.nodes, input.nodes);
+    if (!this.snap || !b || !sameRefs(b.queues, input.queues) || !sameRefs(b.namespaceQuotas, input.namespaceQuotas)
+      || (nodesChanged && !this.snap.replaceNodes(input.nodes))) {
       this.generation++;
       this.snap = new Snapshot(input);
       this.assumed.clear();
@@ -102,7 +104,7 @@ export class CycleMemo {
         snap.resetPdbs(input.pdbs, input.workloads);
         changed = true;
       }
-      if (changed) this.generation++;
+      if (changed || nodesChanged) this.generation++;
     }
     if (this.failuresGeneration !== this.generation || nowMs >= this.validUntilMs || nowMs < this.lastNowMs) {
       this.forgetSearches();

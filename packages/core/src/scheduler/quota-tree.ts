@@ -114,6 +114,14 @@ export class QuotaTree {
     for (const c of this.root.children) this.addClaims(c);
   }
 
+  /** The cluster's capacity for this flavor changed (nodes came, went or changed). */
+  setCapacity(next: Resources): void {
+    // The root's guarantee and max are this same object.
+    for (const k of Object.keys(this.capacity)) delete this.capacity[k];
+    Object.assign(this.capacity, next);
+    this.version++;
+  }
+
   private addClaims(n: QuotaNode): void {
     for (const c of n.children) this.addClaims(c);
     for (const k in n.reserved) n.parent!.claimSum[k] = (n.parent!.claimSum[k] ?? 0) + n.reserved[k];

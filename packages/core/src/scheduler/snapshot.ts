@@ -17,7 +17,7 @@ import { NamespaceQuotas } from './namespace-quota.js';
 import { EligibilityCache } from './placer.js';
 import { QuotaTree } from './quota-tree.js';
 import { VictimOrders, workSinceMs, type VictimRun } from './victim-orders.js';
-import type { AdmittedState, CycleInput, PdbInput, PodPlacement, QueueInput, WorkloadInput } from './types.js';
+import type { AdmittedState, CycleInput, NodeInput, PdbInput, PodPlacement, QueueInput, WorkloadInput } from './types.js';
 
 export interface AdmittedEntry {
   w: WorkloadInput;
@@ -50,9 +50,17 @@ function budgetAmount(v: number | string, of: number, roundUp: boolean): number 
   return roundUp ? Math.ceil(pct * of) : Math.floor(pct * of);
 }
 
+/** What the nodes matching `selector` offer together (a flavor's capacity). */
+function capacityOf(nodes: readonly NodeInput[], selector: Record<string, string>): Resources {
+  const capacity: Resources = {};
+  for (const n of nodes) if (matchesSelector(n.labels, selector)) addInto(capacity, n.allocatable);
+  return capacity;
+}
+
 export class Snapshot {
-  readonly cluster: ClusterState;
-  readonly elig: EligibilityCache;
+  /** Replaced (with `elig`) only by replaceNodes, between cycles. */
+  cluster: ClusterState;
+  elig: EligibilityCache;
   readonly trees = new Map<string, QuotaTree>();
   readonly queues = new Map<string, QueueInput>();
   /** Flavor name → node selector ('' = every node). */
@@ -71,17 +79,41 @@ export class Snapshot {
     for (const q of input.queues) this.queues.set(q.name, q);
     this.flavorSelectors.set('', {});
     for (const q of input.queues) for (const f of q.flavors) if (!this.flavorSelectors.has(f.name)) this.flavorSelectors.set(f.name, f.nodeSelector);
-    for (const [flavor, selector] of this.flavorSelectors) {
-      const capacity: Resources = {};
-      for (const n of input.nodes) if (matchesSelector(n.labels, selector)) addInto(capacity, n.allocatable);
-      this.trees.set(flavor, new QuotaTree(input.queues, capacity, flavor));
-    }
+    for (const [flavor, selector] of this.flavorSelectors) this.trees.set(flavor, new QuotaTree(input.queues, capacityOf(input.nodes, selector), flavor));
     this.nsQuotas = new NamespaceQuotas(input.namespaceQuotas);
     this.cluster.bulkLoad(() => {
       for (const w of input.workloads) if (w.admitted) this.assume(w, w.admitted);
     });
     this.pdbs = input.pdbs;
     this.initPdbs(input.workloads);
+  }
+
+  /**
+   * The same snapshot over other nodes (added, removed, relabelled, cordoned...), as
+   * `new Snapshot` would build it, without rebuilding the admitted set: each admitted pod takes
+   * its devices again on its node (none when the node is gone) and each flavor's capacity is
+   * recomputed. False, and nothing changed, when an admitted workload whose flavor was inferred
+   * from its node's labels would move to another flavor: the caller then builds a new snapshot.
+   * Between cycles only.
+   */
+  replaceNodes(nodes: readonly NodeInput[]): boolean {
+    const cluster = new ClusterState(nodes);
+    for (const e of this.admitted.values()) {
+      if (e.w.admitted && this.flavorFor(e.w, e.w.admitted, cluster) !== e.state.flavor) return false;
+    }
+    this.cluster = cluster;
+    this.elig = new EligibilityCache(cluster);
+    for (const [flavor, selector] of this.flavorSelectors) this.trees.get(flavor)!.setCapacity(capacityOf(nodes, selector));
+    cluster.bulkLoad(() => {
+      for (const e of this.admitted.values()) {
+        e.nodes = e.state.pods.map((p) => cluster.byName.get(p.node));
+        e.taken = e.state.pods.map((p, i) => {
+          const node = e.nodes[i];
+          return node ? cluster.take(node, e.w.podRequest, p.devices) : undefined;
+        });
+      }
+    });
+    return true;
   }
 
   /** The flavors a workload of `queue` may use, in order ('' when the queue has none). */
@@ -98,11 +130,11 @@ export class Snapshot {
   private readonly flavorNames = new Map<string, readonly string[]>();
 
   /** The flavor an admitted workload is charged to: as recorded, else the first whose selector matches its first node. */
-  private flavorFor(w: WorkloadInput, state: AdmittedState): string {
+  private flavorFor(w: WorkloadInput, state: AdmittedState, cluster = this.cluster): string {
     if (state.flavor && this.trees.has(state.flavor)) return state.flavor;
     const flavors = this.flavorsOf(state.queue);
     if (flavors.length === 1) return flavors[0];
-    const node = state.pods[0] && this.cluster.byName.get(state.pods[0].node);
+    const node = state.pods[0] && cluster.byName.get(state.pods[0].node);
     for (const f of flavors) if (!node || matchesSelector(node.input.labels, this.flavorSelectors.get(f) ?? {})) return f;
     void w;
     return flavors[0];
