@@ -10,9 +10,10 @@
  *      2,000-node × 8-GPU cluster: p50/p99 over the cycles of the decisions (target p99 < 50 ms)
  *      and, apart, of the estimates computed after them. Variants: steady state (same priorities
  *      as what runs) and with 1% high-priority work that preempts; cold (built from the input),
- *      warm (a CycleMemo from the previous cycle: one job arrived, one running job ended, or one
- *      node was cordoned or uncordoned since that cycle) and live (decisions applied, as the
- *      server's loop runs).
+ *      warm (a CycleMemo from the previous cycle: one job arrived, one running job ended, one
+ *      node was cordoned or uncordoned, or one queue's max changed since that cycle) and
+ *      live (decisions applied, as the server's loop runs). Cold is what only the first cycle
+ *      of a process does.
  * Baseline measured in the same run: a naive placer that tries every node for every pending
  * workload of (c) (first fit, no index, no quota, no preemption, no estimates) — the floor of
  * "just look at every node" on this machine.
@@ -249,6 +250,18 @@ function withCordonToggled(i: number, input: CycleInput): CycleInput {
 }
 
 /**
+ * One leaf queue's max set far above its use, or taken off again: a new queue input, as an edited
+ * Queue gives, that changes no decision (so the row times taking a queue change over, not the
+ * reclaims a new guarantee would start).
+ */
+function withMaxToggled(i: number, input: CycleInput): CycleInput {
+  const leaves = input.queues.filter((q) => q.parent);
+  const target = leaves[i % leaves.length];
+  const max = target.max ? undefined : { 'nvidia.com/gpu': 1_000_000 };
+  return { ...input, queues: input.queues.map((q) => (q === target ? { ...q, max } : q)) };
+}
+
+/**
  * (c) live: what the server's scheduler loop sees. Each cycle's decisions take effect (admitted
  * workloads run, victims go back to pending), then before the next cycle, 2 s later, the
  * running job due first ends and one new job arrives. The estimates are refreshed every 10 s,
@@ -358,6 +371,7 @@ async function partC() {
   const w2 = warmCycleTimes(steady.input, steady.nowMs, withEnd);
   const w3 = warmCycleTimes(busy.input, busy.nowMs, withArrival);
   const w4 = warmCycleTimes(steady.input, steady.nowMs, withCordonToggled);
+  const w5 = warmCycleTimes(steady.input, steady.nowMs, withMaxToggled);
   const l1 = liveCycleTimes(steady.input, steady.nowMs);
   const l2 = liveCycleTimes(busy.input, busy.nowMs);
   console.log(`\n(c) one cycle, 10,000 pending on 2,000 nodes (16,000 GPUs, all in use), ${CYCLES} cycles`);
@@ -369,11 +383,12 @@ async function partC() {
     w2.row('warm (memo), steady, 1 running job ended per cycle'),
     w3.row('warm (memo), 1% high, +1 pending job per cycle'),
     w4.row('warm (memo), steady, a node cordoned or uncordoned per cycle'),
+    w5.row("warm (memo), steady, a queue's max changed per cycle"),
     l1.times.row('live: decisions applied, 1 job ends + 1 arrives per 2 s', l1),
     l2.times.row('live, 1% high priority', l2),
   ]);
   console.log('decide: openCycle (admissions, preemptions, pending reasons and positions, queue reports); estimate: the forward simulation after it.');
-  console.log('cold: every cycle builds everything from its input; warm: a CycleMemo carries the snapshot and remembered answers (as createScheduler does).');
+  console.log('cold: every cycle builds everything from its input (only a process\'s first cycle does); warm: a CycleMemo carries the snapshot and remembered answers (as createScheduler does).');
   console.log('live rows: estimates refreshed every 5th cycle (10 s, the default estimateIntervalMs); admitted/preempted are totals over the timed cycles.');
   const c1p99 = c1.row('').decide_p99_ms as number;
   console.log(`target: decision p99 < 50 ms; cold steady decide p99 / naive p99 = ${(c1p99 / naive.p99).toFixed(2)}; load ${load()}`);

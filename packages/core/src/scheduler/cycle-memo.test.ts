@@ -5,7 +5,7 @@ import { makeDeployment, makeJob, makeNode, makePriorityClass, makeQueue } from 
 import { T0, cycleInputFrom, cycleOptions } from '../testing/cycle-builders.js';
 import { CycleMemo } from './cycle-memo.js';
 import { openCycle, scheduleCycle } from './cycle.js';
-import type { CycleInput, CycleResult, NodeInput, WorkloadInput } from './types.js';
+import type { CycleInput, CycleResult, NodeInput, QueueInput, WorkloadInput } from './types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -166,6 +166,59 @@ test('memo: nodes cordoned, relabelled, added and removed — the snapshot takes
     { name: 'remove n1 (its pods take nothing)', change: (i) => withNode(i, 'n1', () => undefined) },
     { name: 'n4 becomes an H100 (an inferred flavor moves: rebuilt)', change: (i) => withNode(i, 'n4', (n) => ({ ...n, labels: { ...n.labels, 'quartermaster.dev/gpu-model': 'H100' } })) },
     { name: 'n3 shrinks to 4 GPUs', change: (i) => withNode(i, 'n3', (n) => ({ ...n, allocatable: { ...n.allocatable, 'nvidia.com/gpu': 4 }, deviceIndices: { 'nvidia.com/gpu': [0, 1, 2, 3] } })) },
+  ];
+  const memo = new CycleMemo();
+  let input = cycleInputFrom(objects);
+  let nowMs = T0 + 3_600_000;
+  scheduleCycle(input, { ...cycleOptions(nowMs), memo });
+  let decisions = 0;
+  for (const step of steps) {
+    input = step.change(input);
+    nowMs += 60_000;
+    const fresh = scheduleCycle(input, cycleOptions(nowMs));
+    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), step.name);
+    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), `${step.name}, repeated`);
+    decisions += fresh.admitted.length + fresh.preempted.length;
+    input = advance(input, fresh, nowMs, false);
+  }
+  assert.ok(decisions > 0, 'the steps must admit or preempt something');
+});
+
+/** The same queues with `change` applied to the one named `name` (undefined removes it). */
+function withQueue(input: CycleInput, name: string, change: (q: QueueInput) => QueueInput | undefined): CycleInput {
+  const queues: QueueInput[] = [];
+  for (const q of input.queues) {
+    const next = q.name === name ? change(q) : q;
+    if (next) queues.push(next);
+  }
+  return { ...input, queues };
+}
+
+test('memo: queues and namespace quotas changed — the snapshot takes them over and every cycle equals one from scratch', () => {
+  const objects = [
+    ...scenarios[0].objects,
+    makeQueue('team-f', {
+      namespaces: ['team-f'],
+      flavors: [{ name: 'a100', nodeSelector: { 'quartermaster.dev/gpu-model': 'A100-80GB' }, guaranteed: { 'nvidia.com/gpu': 4 } }],
+    }),
+    makeJob('f-run', { namespace: 'team-f', gpusPerWorker: 2, status: running('n4', [0, 1], 'team-f', 60) }),
+    makeJob('f-1', { namespace: 'team-f', gpusPerWorker: 4 }),
+    makeJob('b-2', { namespace: 'team-b', gpusPerWorker: 2 }),
+  ];
+  const gpus = (n: number) => ({ 'nvidia.com/gpu': n });
+  const steps: Array<{ name: string; change: (input: CycleInput) => CycleInput }> = [
+    { name: "team-a's guarantee falls to 4", change: (i) => withQueue(i, 'team-a', (q) => ({ ...q, guaranteed: gpus(4) })) },
+    { name: 'team-b weighs 3', change: (i) => withQueue(i, 'team-b', (q) => ({ ...q, weight: 3 })) },
+    { name: 'team-f gains an H100 flavor first (its running job stays where it is charged)', change: (i) => withQueue(i, 'team-f', (q) => ({
+      ...q, flavors: [{ name: 'h100', nodeSelector: { 'quartermaster.dev/gpu-model': 'H100' }, guaranteed: gpus(4) }, ...q.flavors],
+    })) },
+    { name: "team-f's A100 flavor is renamed (a job charged to it by inference moves)", change: (i) => withQueue(i, 'team-f', (q) => ({
+      ...q, flavors: q.flavors.map((f) => (f.name === 'a100' ? { ...f, name: 'a100-new' } : f)),
+    })) },
+    { name: "team-f's running job ends (its charge comes off the flavor it moved to)", change: (i) => ({ ...i, workloads: i.workloads.filter((w) => w.key.name !== 'f-run') }) },
+    { name: 'a ResourceQuota caps team-b at 8 GPUs', change: (i) => ({ ...i, namespaceQuotas: [{ namespace: 'team-b', name: 'cap', hard: { 'requests.nvidia.com/gpu': 8 } }] }) },
+    { name: 'the cap rises to 24', change: (i) => ({ ...i, namespaceQuotas: [{ namespace: 'team-b', name: 'cap', hard: { 'requests.nvidia.com/gpu': 24 } }] }) },
+    { name: 'team-a is deleted (its workloads stay admitted)', change: (i) => withQueue(i, 'team-a', () => undefined) },
   ];
   const memo = new CycleMemo();
   let input = cycleInputFrom(objects);

@@ -2,9 +2,11 @@
  * What one cycle may hand to the next: the snapshot of nodes, quotas and the admitted set. A
  * cycle records what it changes and undoes it at the end (Snapshot.beginCycle/endCycle), and
  * the next cycle applies only the inputs that changed — compared by identity, since the
- * controller keeps parsed inputs per resourceVersion. Queues or namespace quotas that changed
- * rebuild the snapshot; nodes that changed are taken over by it (Snapshot.replaceNodes);
- * admitted workloads that came, went or changed are forgotten and assumed one by one.
+ * controller keeps parsed inputs per resourceVersion. Nodes, queues or namespace quotas that
+ * changed are taken over by the snapshot (Snapshot.replaceNodes, replaceQuotas: its admitted
+ * set stays); admitted workloads that came, went or changed are forgotten and assumed one by
+ * one. A snapshot is built from scratch only by the first cycle, after a cycle that threw, or
+ * when a node change would move a workload whose flavor was inferred from its node's labels.
  *
  * Over an unchanged starting snapshot (a `generation`) it also keeps, until a time-based rule
  * is due, what searches found: a failed admission/preemption search per (shape, state of the
@@ -68,17 +70,18 @@ export class CycleMemo {
   acquire(input: CycleInput, nowMs: number): Snapshot {
     if (this.inUse) throw new Error('CycleMemo: a cycle is already using this memo');
     const b = this.base;
-    // Other nodes: the snapshot takes them over, keeping its admitted set (unless it cannot).
-    const nodesChanged = !!this.snap && !!b && !sameRefs(b.nodes, input.nodes);
-    if (!this.snap || !b || !sameRefs(b.queues, input.queues) || !sameRefs(b.namespaceQuotas, input.namespaceQuotas)
-      || (nodesChanged && !this.snap.replaceNodes(input.nodes))) {
+    // Other nodes, queues or quotas: the snapshot takes them over, keeping its admitted set.
+    const nodesChanged = !!b && !sameRefs(b.nodes, input.nodes);
+    const quotasChanged = !!b && (!sameRefs(b.queues, input.queues) || !sameRefs(b.namespaceQuotas, input.namespaceQuotas));
+    if (!this.snap || !b || (nodesChanged && !this.snap.replaceNodes(input.nodes))) {
       this.generation++;
       this.snap = new Snapshot(input);
       this.assumed.clear();
       for (const w of input.workloads) if (w.admitted) this.assumed.set(w.id, { w, stamp: this.stamp });
     } else {
       const snap = this.snap;
-      let changed = false;
+      if (quotasChanged) snap.replaceQuotas(input.queues, input.namespaceQuotas, input.nodes);
+      let changed = nodesChanged || quotasChanged;
       const stamp = ++this.stamp;
       for (const w of input.workloads) {
         if (!w.admitted) continue;
@@ -104,7 +107,7 @@ export class CycleMemo {
         snap.resetPdbs(input.pdbs, input.workloads);
         changed = true;
       }
-      if (changed || nodesChanged) this.generation++;
+      if (changed) this.generation++;
     }
     if (this.failuresGeneration !== this.generation || nowMs >= this.validUntilMs || nowMs < this.lastNowMs) {
       this.forgetSearches();

@@ -417,6 +417,8 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
       pendingCount += queuePending.get(c.name) ?? 0;
       stack.push(...c.children);
     }
+    // A resource whose last user left stays in a reused snapshot's usage as 0: report what is used.
+    for (const k in usage) if (usage[k] === 0) delete usage[k];
     queues.push({ name: q.name, usage, borrowed, pending: pendingCount, admitted: admittedCount, dominantShare: Math.round(share * 1e6) / 1e6 });
   }
 

@@ -17,7 +17,7 @@ import { NamespaceQuotas } from './namespace-quota.js';
 import { EligibilityCache } from './placer.js';
 import { QuotaTree } from './quota-tree.js';
 import { VictimOrders, workSinceMs, type VictimRun } from './victim-orders.js';
-import type { AdmittedState, CycleInput, NodeInput, PdbInput, PodPlacement, QueueInput, WorkloadInput } from './types.js';
+import type { AdmittedState, CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, PodPlacement, QueueInput, WorkloadInput } from './types.js';
 
 export interface AdmittedEntry {
   w: WorkloadInput;
@@ -65,7 +65,8 @@ export class Snapshot {
   readonly queues = new Map<string, QueueInput>();
   /** Flavor name → node selector ('' = every node). */
   readonly flavorSelectors = new Map<string, Record<string, string>>();
-  readonly nsQuotas: NamespaceQuotas;
+  /** Replaced (with the trees) only by replaceQuotas, between cycles. */
+  nsQuotas: NamespaceQuotas;
   readonly admitted = new Map<string, AdmittedEntry>();
   /** The admitted set by charged queue (preemption looks only at the queues a rule allows). */
   readonly admittedByQueue = new Map<string, Map<string, AdmittedEntry>>();
@@ -76,11 +77,7 @@ export class Snapshot {
   constructor(input: CycleInput) {
     this.cluster = new ClusterState(input.nodes);
     this.elig = new EligibilityCache(this.cluster);
-    for (const q of input.queues) this.queues.set(q.name, q);
-    this.flavorSelectors.set('', {});
-    for (const q of input.queues) for (const f of q.flavors) if (!this.flavorSelectors.has(f.name)) this.flavorSelectors.set(f.name, f.nodeSelector);
-    for (const [flavor, selector] of this.flavorSelectors) this.trees.set(flavor, new QuotaTree(input.queues, capacityOf(input.nodes, selector), flavor));
-    this.nsQuotas = new NamespaceQuotas(input.namespaceQuotas);
+    this.nsQuotas = this.setQuotas(input.queues, input.namespaceQuotas, input.nodes);
     this.cluster.bulkLoad(() => {
       for (const w of input.workloads) if (w.admitted) this.assume(w, w.admitted);
     });
@@ -116,6 +113,35 @@ export class Snapshot {
     return true;
   }
 
+  /** Queues, flavors and one empty quota tree per flavor; returns the (empty) namespace quotas. */
+  private setQuotas(queues: readonly QueueInput[], namespaceQuotas: readonly NamespaceQuotaInput[], nodes: readonly NodeInput[]): NamespaceQuotas {
+    this.queues.clear();
+    this.flavorNames.clear();
+    this.flavorSelectors.clear();
+    this.trees.clear();
+    for (const q of queues) this.queues.set(q.name, q);
+    this.flavorSelectors.set('', {});
+    for (const q of queues) for (const f of q.flavors) if (!this.flavorSelectors.has(f.name)) this.flavorSelectors.set(f.name, f.nodeSelector);
+    for (const [flavor, selector] of this.flavorSelectors) this.trees.set(flavor, new QuotaTree(queues, capacityOf(nodes, selector), flavor));
+    return new NamespaceQuotas(namespaceQuotas);
+  }
+
+  /**
+   * The same snapshot under other queues or namespace quotas, as `new Snapshot` would build it,
+   * without rebuilding the admitted set or the nodes: new quota trees, and every admitted
+   * workload charged again (to the flavor it is charged to now). Between cycles only.
+   */
+  replaceQuotas(queues: readonly QueueInput[], namespaceQuotas: readonly NamespaceQuotaInput[], nodes: readonly NodeInput[]): void {
+    this.nsQuotas = this.setQuotas(queues, namespaceQuotas, nodes);
+    // Eligibility is cached per flavor name, and a flavor's selector may have changed.
+    this.elig = new EligibilityCache(this.cluster);
+    for (const e of this.admitted.values()) {
+      const flavor = e.w.admitted ? this.flavorFor(e.w, e.w.admitted) : e.state.flavor;
+      if (flavor !== e.state.flavor) e.state = { ...e.state, flavor };
+      this.chargeQuotas(e.w, e.state.queue, flavor, 1);
+    }
+  }
+
   /** The flavors a workload of `queue` may use, in order ('' when the queue has none). */
   flavorsOf(queue: string): readonly string[] {
     let names = this.flavorNames.get(queue);
@@ -140,6 +166,15 @@ export class Snapshot {
     return flavors[0];
   }
 
+  /** Charges (1) or credits (−1) an admitted workload to its queue's tree in `flavor` and its namespace's quotas. */
+  private chargeQuotas(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
+    const tree = this.trees.get(flavor);
+    tree?.charge(queue, w.totalRequest, sign);
+    const qn = tree?.byName.get(queue);
+    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount += sign;
+    this.nsQuotas.charge(w, sign);
+  }
+
   /** Takes the workload's resources on its nodes and charges its quotas. */
   assume(w: WorkloadInput, state: AdmittedState): void {
     const flavor = this.flavorFor(w, state);
@@ -149,11 +184,7 @@ export class Snapshot {
       const node = nodes[i];
       return node ? this.cluster.take(node, w.podRequest, p.devices) : undefined;
     });
-    this.trees.get(flavor)?.charge(st.queue, w.totalRequest, 1);
-    this.nsQuotas.charge(w, 1);
-    const tree = this.trees.get(flavor);
-    const qn = tree?.byName.get(st.queue);
-    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
+    this.chargeQuotas(w, st.queue, flavor, 1);
     this.addAdmitted({ w, state: st, taken, nodes, total: w.totalRequest, totalKey: w.totalKey, sinceMs: workSinceMs(st), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
@@ -165,11 +196,7 @@ export class Snapshot {
       const devices = e.taken[i];
       if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
     }
-    const tree = this.trees.get(e.state.flavor);
-    tree?.charge(e.state.queue, e.total, 1);
-    const qn = tree?.byName.get(e.state.queue);
-    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
-    this.nsQuotas.charge(e.w, 1);
+    this.chargeQuotas(e.w, e.state.queue, e.state.flavor, 1);
     this.addAdmitted(e);
     if (this.journal?.removed.get(e.w.id) === e) {
       this.journal.removed.delete(e.w.id);
@@ -318,10 +345,7 @@ export class Snapshot {
    */
   assumePlaced(w: WorkloadInput, queue: string, flavor: string, pods: PodPlacement[], nowMs: number): AdmittedState {
     const state: AdmittedState = { pods, queue, flavor, admittedMs: nowMs };
-    this.trees.get(flavor)?.charge(queue, w.totalRequest, 1);
-    this.nsQuotas.charge(w, 1);
-    const qn = this.trees.get(flavor)?.byName.get(queue);
-    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount++;
+    this.chargeQuotas(w, queue, flavor, 1);
     this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: w.totalRequest, totalKey: w.totalKey, sinceMs: workSinceMs(state), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
@@ -336,11 +360,7 @@ export class Snapshot {
       const devices = e.taken[i];
       if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
     }
-    const tree = this.trees.get(e.state.flavor);
-    tree?.charge(e.state.queue, e.total, -1);
-    const qn = tree?.byName.get(e.state.queue);
-    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount--;
-    this.nsQuotas.charge(e.w, -1);
+    this.chargeQuotas(e.w, e.state.queue, e.state.flavor, -1);
     this.admitted.delete(id);
     this.admittedByQueue.get(e.state.queue)?.delete(id);
     e.alive = false;
