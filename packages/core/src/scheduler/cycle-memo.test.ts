@@ -134,6 +134,30 @@ test('memo: an open cycle estimates after its decisions are read, once; closing 
   assert.deepEqual(view(scheduleCycle(input, { ...opts, memo })), whole);
 });
 
+interface Step {
+  name: string;
+  change: (input: CycleInput) => CycleInput;
+}
+
+/** Applies each step to the input in turn; a memo cycle after it must equal a cycle from scratch (twice). */
+function stepsEqualFreshCycles(objects: ApiObject[], steps: Step[]): void {
+  const memo = new CycleMemo();
+  let input = cycleInputFrom(objects);
+  let nowMs = T0 + 3_600_000;
+  scheduleCycle(input, { ...cycleOptions(nowMs), memo });
+  let decisions = 0;
+  for (const step of steps) {
+    input = step.change(input);
+    nowMs += 60_000;
+    const fresh = scheduleCycle(input, cycleOptions(nowMs));
+    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), step.name);
+    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), `${step.name}, repeated`);
+    decisions += fresh.admitted.length + fresh.preempted.length;
+    input = advance(input, fresh, nowMs, false);
+  }
+  assert.ok(decisions > 0, 'the steps must admit or preempt something');
+}
+
 /** The same nodes with `change` applied to the one named `name` (a new input object, as a new version would be). */
 function withNode(input: CycleInput, name: string, change: (n: NodeInput) => NodeInput | undefined): CycleInput {
   const nodes: NodeInput[] = [];
@@ -159,7 +183,7 @@ test('memo: nodes cordoned, relabelled, added and removed — the snapshot takes
     makeJob('f-run', { namespace: 'team-f', gpusPerWorker: 2, status: running('n4', [0, 1], 'team-f', 60) }),
     makeJob('f-1', { namespace: 'team-f', gpusPerWorker: 4 }),
   ];
-  const steps: Array<{ name: string; change: (input: CycleInput) => CycleInput }> = [
+  const steps: Step[] = [
     { name: 'cordon n2', change: (i) => withNode(i, 'n2', (n) => ({ ...n, unschedulableReason: 'is cordoned' })) },
     { name: 'add n5 and n6', change: (i) => ({ ...i, nodes: [...i.nodes, ...extra] }) },
     { name: 'uncordon n2', change: (i) => withNode(i, 'n2', (n) => ({ ...n, unschedulableReason: undefined })) },
@@ -167,21 +191,7 @@ test('memo: nodes cordoned, relabelled, added and removed — the snapshot takes
     { name: 'n4 becomes an H100 (an inferred flavor moves: rebuilt)', change: (i) => withNode(i, 'n4', (n) => ({ ...n, labels: { ...n.labels, 'quartermaster.dev/gpu-model': 'H100' } })) },
     { name: 'n3 shrinks to 4 GPUs', change: (i) => withNode(i, 'n3', (n) => ({ ...n, allocatable: { ...n.allocatable, 'nvidia.com/gpu': 4 }, deviceIndices: { 'nvidia.com/gpu': [0, 1, 2, 3] } })) },
   ];
-  const memo = new CycleMemo();
-  let input = cycleInputFrom(objects);
-  let nowMs = T0 + 3_600_000;
-  scheduleCycle(input, { ...cycleOptions(nowMs), memo });
-  let decisions = 0;
-  for (const step of steps) {
-    input = step.change(input);
-    nowMs += 60_000;
-    const fresh = scheduleCycle(input, cycleOptions(nowMs));
-    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), step.name);
-    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), `${step.name}, repeated`);
-    decisions += fresh.admitted.length + fresh.preempted.length;
-    input = advance(input, fresh, nowMs, false);
-  }
-  assert.ok(decisions > 0, 'the steps must admit or preempt something');
+  stepsEqualFreshCycles(objects, steps);
 });
 
 /** The same queues with `change` applied to the one named `name` (undefined removes it). */
@@ -206,7 +216,7 @@ test('memo: queues and namespace quotas changed — the snapshot takes them over
     makeJob('b-2', { namespace: 'team-b', gpusPerWorker: 2 }),
   ];
   const gpus = (n: number) => ({ 'nvidia.com/gpu': n });
-  const steps: Array<{ name: string; change: (input: CycleInput) => CycleInput }> = [
+  const steps: Step[] = [
     { name: "team-a's guarantee falls to 4", change: (i) => withQueue(i, 'team-a', (q) => ({ ...q, guaranteed: gpus(4) })) },
     { name: 'team-b weighs 3', change: (i) => withQueue(i, 'team-b', (q) => ({ ...q, weight: 3 })) },
     { name: 'team-f gains an H100 flavor first (its running job stays where it is charged)', change: (i) => withQueue(i, 'team-f', (q) => ({
@@ -220,19 +230,5 @@ test('memo: queues and namespace quotas changed — the snapshot takes them over
     { name: 'the cap rises to 24', change: (i) => ({ ...i, namespaceQuotas: [{ namespace: 'team-b', name: 'cap', hard: { 'requests.nvidia.com/gpu': 24 } }] }) },
     { name: 'team-a is deleted (its workloads stay admitted)', change: (i) => withQueue(i, 'team-a', () => undefined) },
   ];
-  const memo = new CycleMemo();
-  let input = cycleInputFrom(objects);
-  let nowMs = T0 + 3_600_000;
-  scheduleCycle(input, { ...cycleOptions(nowMs), memo });
-  let decisions = 0;
-  for (const step of steps) {
-    input = step.change(input);
-    nowMs += 60_000;
-    const fresh = scheduleCycle(input, cycleOptions(nowMs));
-    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), step.name);
-    assert.deepEqual(view(scheduleCycle(input, { ...cycleOptions(nowMs), memo })), view(fresh), `${step.name}, repeated`);
-    decisions += fresh.admitted.length + fresh.preempted.length;
-    input = advance(input, fresh, nowMs, false);
-  }
-  assert.ok(decisions > 0, 'the steps must admit or preempt something');
+  stepsEqualFreshCycles(objects, steps);
 });
