@@ -89,3 +89,18 @@ test('a slice-only job finds the MIG node in the same pass that placed a whole-G
   assert.equal((await store.get('TrainingJob', 'team-a', 'slice'))?.status?.workers[0].node, 'mig-1');
   scheduler.close();
 });
+
+test('passes asked for at once run one after the other: each sees what the one before wrote', async () => {
+  const { store, scheduler } = setup();
+  await store.create(makeNode('gpu-1', { gpus: 8 }));
+  await store.create(makeQueue('team-a', { namespaces: ['team-a'] }));
+  await store.create(makeJob('a', { gpusPerWorker: 4 }));
+  await store.create(makeJob('b', { gpusPerWorker: 4 }));
+  // A pass holds the cycle memo while it writes: overlapping calls must queue, not collide.
+  const [first, second, third] = await Promise.all([scheduler.runPass(), scheduler.runPass(), scheduler.runPass()]);
+  assert.deepEqual(first.admitted.map((k) => k.name), ['a', 'b']);
+  assert.deepEqual([second.admitted.length, third.admitted.length], [0, 0]);
+  assert.equal(third.writes, 0);
+  scheduler.close();
+  await assert.rejects(scheduler.runPass(), /scheduler is closed/);
+});
