@@ -246,12 +246,15 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
     }
   }
   if (opts.restore) {
-    for (let k = placed.length - 1; k >= 0; k--) {
-      const { w, flavor, pods } = placed[k];
-      for (const p of pods) snap.cluster.release(snap.cluster.byName.get(p.node)!, w.podRequest, p.devices);
-      snap.simulateCharge(w, w.queue!, flavor, -1);
-    }
-    for (let k = ended.length - 1; k >= 0; k--) snap.unsimulateEnd(ended[k]);
+    // Thousands of nodes move back between free-GPU buckets: file them once at the end instead.
+    snap.cluster.bulkLoad(() => {
+      for (let k = placed.length - 1; k >= 0; k--) {
+        const { w, flavor, pods } = placed[k];
+        for (const p of pods) snap.cluster.release(snap.cluster.byName.get(p.node)!, w.podRequest, p.devices);
+        snap.simulateCharge(w, w.queue!, flavor, -1);
+      }
+      for (let k = ended.length - 1; k >= 0; k--) snap.unsimulateEnd(ended[k]);
+    });
     snap.cluster.restoreFreed(freedAtStart);
   }
   return out;
