@@ -4,11 +4,10 @@
  *
  * Example: `const input = builder.build(mirror);`
  */
-import { isQmError, type ApiObject } from '@qm/api';
+import { RECLAIM_DELAY_ANNOTATION, isQmError, type ApiObject } from '@qm/api';
 import type { CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 import { workloadInput } from '../../scheduler/workload-input.js';
 import type { Mirror } from './mirror.js';
-import { RECLAIM_DELAY_ANNOTATION } from '@qm/api';
 import {
   limitDefaultsOf, parseModelDeployment, parseNode, parsePdb, parseQueue, parseResourceQuota, parseTrainingJob, stableKey, type Routing,
 } from './parse-objects.js';
@@ -31,9 +30,9 @@ function problemWorkload(obj: ApiObject, message: string): WorkloadInput {
  * `value`, or the previous input when it says exactly the same: a status-only change (a heartbeat,
  * a quota's used counts) then keeps the input's identity, and with it the scheduler's snapshot.
  */
-function unchangedOrNew<T>(previous: { value: T; key?: string } | undefined, value: T): { value: T; key: string } {
+function unchangedOrNew<T>(previous: { value: T | undefined; key?: string } | undefined, value: T): { value: T; key: string } {
   const key = stableKey(value);
-  return previous && previous.key === key ? { value: previous.value, key } : { value, key };
+  return previous?.value !== undefined && previous.key === key ? { value: previous.value, key } : { value, key };
 }
 
 export class InputBuilder {
@@ -134,8 +133,7 @@ export class InputBuilder {
       if (!c || c.rv !== rv) {
         let value: T | undefined;
         try { value = parse(obj); } catch (err) { if (!isQmError(err)) throw err; }
-        const kept = value === undefined ? undefined : unchangedOrNew(c?.value === undefined ? undefined : { value: c.value, key: c.key }, value);
-        c = { rv, gen: 0, value: kept?.value, key: kept?.key };
+        c = { rv, gen: 0, ...(value === undefined ? { value } : unchangedOrNew(c, value)) };
         cache.set(key, c);
       }
       if (c.value) out.push(c.value);
@@ -155,8 +153,7 @@ export class InputBuilder {
       if (!c) {
         let value: NodeInput | undefined;
         try { value = parseNode(obj); } catch (err) { if (!isQmError(err)) throw err; }
-        const previous = value && this.nodesByName.get(value.name);
-        c = value ? { gen: 0, ...unchangedOrNew(previous?.value ? { value: previous.value, key: previous.key } : undefined, value) } : { gen: 0, value };
+        c = { gen: 0, ...(value === undefined ? { value } : unchangedOrNew(this.nodesByName.get(value.name), value)) };
         this.nodeCache.set(obj, c);
       }
       if (c.value) {

@@ -17,7 +17,6 @@ import { isStoppedByPlatform } from '../cost/idle-gpus.js';
 import type { AdmittedState, NamespaceQuotaInput, NodeInput, PdbInput, QueueInput, WorkloadInput } from '../../scheduler/types.js';
 import { workloadInput } from '../../scheduler/workload-input.js';
 
-
 /** Everything workload parsing depends on besides the workload itself. */
 export interface Routing {
   generation: number;
