@@ -148,7 +148,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
   for (const [queue, unsorted] of [...perQueue.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     // A memo keeps each queue's order from the last cycle and merges in what changed.
     const items = memo ? memo.pendingOrders.sorted(queue, unsorted) : unsorted.sort(compareWithinQueue);
-    const head: QueueHead = { queue, items, reasons: new Array<string | null | undefined>(items.length), cursor: 0, share: shareOf(queue) };
+    const head: QueueHead = { queue, items, reasons: new Array<string | null | undefined>(items.length), cursor: 0, share: shareOf(queue), shareAt: 0, tried: false };
     ordered.set(queue, head);
     heap.push(head);
   }
@@ -163,7 +163,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
     let sig = 0;
     const need = w.podRequest[GPU] ?? 0;
     for (const flavor of snap.flavorsOf(w.queue!)) {
-      const e = snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined);
+      const e = snap.eligibility(w, flavor);
       sig += snap.cluster.freedSignature(e.classes, need);
     }
     return sig;
@@ -185,19 +185,17 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
 
   // Queue shares change only when something is admitted (with its victims): recompute them then.
   let admissions = 0;
-  const headTried = new Set<QueueHead>();
-  const sharesAt = new Map<QueueHead, number>();
   for (let head: QueueHead | undefined = heap.pop(); head;) {
     const at = head.cursor++;
     const w = head.items[at];
-    const reason = tryAdmit(w, !headTried.has(head));
+    const reason = tryAdmit(w, !head.tried);
     head.reasons[at] = reason ?? null; // null: admitted
-    if (reason !== undefined) headTried.add(head);
+    if (reason !== undefined) head.tried = true;
     else admissions++;
     if (head.cursor < head.items.length) {
-      if (sharesAt.get(head) !== admissions) {
+      if (head.shareAt !== admissions) {
         head.share = shareOf(head.queue);
-        sharesAt.set(head, admissions);
+        head.shareAt = admissions;
       }
       // Still ahead of every other queue (heads never tie: ids differ)? Go on without a heap round trip.
       const next = heap.peek();
@@ -341,9 +339,7 @@ function runCycle(input: CycleInput, opts: CycleOptions, snap: Snapshot, memo?: 
 
   /** Reserves the nodes closest to fitting (most free GPUs) for `w`'s pods. */
   function holdFor(w: WorkloadInput): boolean {
-    const flavor = snap.flavorsOf(w.queue!)[0];
-    const selector = flavor ? snap.flavorSelectors.get(flavor) : undefined;
-    const elig = snap.elig.get(w, flavor || undefined, selector);
+    const elig = snap.eligibility(w, snap.flavorsOf(w.queue!)[0]);
     // Most free GPUs first, then name: walk the free-GPU buckets down and stop once enough are found.
     const nodes: NodeState[] = [];
     let top = 0;

@@ -140,7 +140,7 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
       const seen = new Set<NodeClass>();
       g.classes = [];
       for (const flavor of snap.flavorsOf(w.queue!)) {
-        for (const cls of snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined).classes) {
+        for (const cls of snap.eligibility(w, flavor).classes) {
           if (seen.has(cls)) continue;
           seen.add(cls);
           g.classes.push({ cls, need: Math.min(need, cls.maxGpu) });
@@ -194,7 +194,7 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
       const r = placeGang(snap.cluster, snap.elig, w, { commit: true, flavorName: flavor || undefined, flavorSelector: flavor ? snap.flavorSelectors.get(flavor) : undefined, explain: false });
       if ('pods' in r) {
         // Its own end is unknown: it keeps what it takes for the rest of the simulation.
-        snap.simulateCharge(w, w.queue!, flavor, 1);
+        snap.chargeUsage(w, w.queue!, flavor, 1);
         placed.push({ w, flavor, pods: r.pods });
         out.set(w.id, Math.max(t, w.retryAfterMs ?? t));
         s.cursor++;
@@ -251,7 +251,7 @@ export function estimateStarts(snap: Snapshot, candidates: readonly WorkloadInpu
       for (let k = placed.length - 1; k >= 0; k--) {
         const { w, flavor, pods } = placed[k];
         for (const p of pods) snap.cluster.release(snap.cluster.byName.get(p.node)!, w.podRequest, p.devices);
-        snap.simulateCharge(w, w.queue!, flavor, -1);
+        snap.chargeUsage(w, w.queue!, flavor, -1);
       }
       for (let k = ended.length - 1; k >= 0; k--) snap.unsimulateEnd(ended[k]);
     });

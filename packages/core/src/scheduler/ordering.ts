@@ -22,6 +22,10 @@ export interface QueueHead {
   reasons: Array<string | null | undefined>;
   cursor: number;
   share: number;
+  /** How many admissions the cycle had made when `share` was computed (shares move only with them). */
+  shareAt: number;
+  /** Whether the queue's head was already tried this cycle (only the head may hold capacity). */
+  tried: boolean;
 }
 
 /** Negative when `a`'s head goes first. */

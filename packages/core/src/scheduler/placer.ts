@@ -30,7 +30,7 @@ export interface PlaceOptions {
 
 export type PlaceResult = { pods: PodPlacement[] } | { reason: string };
 
-interface Eligibility {
+export interface Eligibility {
   classes: NodeClass[];
   /** Static rejection reason → node count (for "no node can run it" messages). */
   rejections: Map<string, number>;
@@ -38,7 +38,8 @@ interface Eligibility {
   perNode: boolean;
 }
 
-function matchesSelector(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
+/** Whether `labels` has every key=value of a node selector (none: every node matches). */
+export function matchesSelector(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
   if (!selector) return true;
   for (const k in selector) if (labels[k] !== selector[k]) return false;
   return true;

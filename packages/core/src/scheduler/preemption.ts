@@ -98,15 +98,8 @@ function stillEligible(snap: Snapshot, w: WorkloadInput, e: AdmittedEntry, rule:
     const what = Object.keys(request).filter((k) => borrowed[k]).map((k) => describeAmount(k, borrowed[k])).join(', ');
     return `queue ${w.queue} reclaims its guarantee from queue ${e.state.queue}, which borrows ${what}`;
   }
-  const vq = tree.byName.get(e.state.queue)!;
-  const pq = tree.byName.get(w.queue!)!;
-  const victimUsageAfter: Resources = { ...vq.usage };
-  const victimReq = e.total;
-  for (const k in victimReq) victimUsageAfter[k] = (victimUsageAfter[k] ?? 0) - victimReq[k];
-  const preemptorUsageAfter: Resources = { ...pq.usage };
-  for (const k in request) preemptorUsageAfter[k] = (preemptorUsageAfter[k] ?? 0) + request[k];
-  const victimShare = tree.shareOf(vq, victimUsageAfter);
-  const preemptorShare = tree.shareOf(pq, preemptorUsageAfter);
+  const victimShare = tree.shareWith(tree.byName.get(e.state.queue)!, e.w.totalRequest, -1);
+  const preemptorShare = tree.shareWith(tree.byName.get(w.queue!)!, request, 1);
   // Equal shares after the move are allowed (Kueue's LessThanOrEqualToFinalShare): the reverse move
   // would need the victim's queue, back at its share before, to end at or below ours minus the
   // victim — impossible, so this cannot flap, and two equal borrowers still reach an even split.
@@ -161,7 +154,7 @@ function fastVictimCompare(nowMs: number): (a: AdmittedEntry, b: AdmittedEntry) 
  */
 function couldFit(snap: Snapshot, w: WorkloadInput, flavor: string, eachCandidate: (visit: (e: AdmittedEntry) => boolean) => boolean): boolean {
   const need = w.podRequest[GPU] ?? 0;
-  const elig = need > 0 ? snap.elig.get(w, flavor || undefined, flavor ? snap.flavorSelectors.get(flavor) : undefined) : undefined;
+  const elig = need > 0 ? snap.eligibility(w, flavor) : undefined;
   let slots = elig && !elig.perNode ? snap.cluster.countPodSlots(elig.classes, need, w.pods) : Infinity;
   // No bound to check: it is enough that there is someone to take out.
   if (slots >= w.pods) return eachCandidate(() => true);
@@ -190,8 +183,9 @@ interface EligibleRun {
   entries: readonly AdmittedEntry[];
   queue: string;
   maxPriority: number;
-  rule: PreemptionRule;
 }
+
+const enum Verdict { Skip, Candidate, RestTooHigh }
 
 /** The run's entries that could be taken out, in victim order, one per call (undefined when done). */
 function candidatesOf(run: EligibleRun, usable: (run: EligibleRun, e: AdmittedEntry) => Verdict): () => AdmittedEntry | undefined {
@@ -207,8 +201,6 @@ function candidatesOf(run: EligibleRun, usable: (run: EligibleRun, e: AdmittedEn
     return undefined;
   };
 }
-
-const enum Verdict { Skip, Candidate, RestTooHigh }
 
 /**
  * Searches victims for `w` in each of its flavors. On success the victims are already removed
@@ -228,9 +220,7 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
     // Fair share: removing victims only lowers a queue's share, so queues already at or below the
     // preemptor's share after admission can never yield; skip them up front.
     const pq = tree.byName.get(w.queue)!;
-    const preemptorUsage: Resources = { ...pq.usage };
-    for (const k in request) preemptorUsage[k] = (preemptorUsage[k] ?? 0) + request[k];
-    const preemptorShare = tree.shareOf(pq, preemptorUsage);
+    const preemptorShare = tree.shareWith(pq, request, 1);
     const shareCache = new Map<string, number>();
     const queueShare = (q: string): number => {
       let v = shareCache.get(q);
@@ -243,16 +233,18 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
     // usage and share only fall — so a run or entry ruled out here stays out for the whole search,
     // and the fit bound below gets tighter for it. Entries are filtered lazily, as the search reads.
     const runs: EligibleRun[] = [];
-    const addRuns = (q: string, maxPriority: number, rule: PreemptionRule, keep: (total: Resources) => boolean): void => {
-      for (const run of snap.admittedRuns(q, compare)) if (keep(run.total)) runs.push({ entries: run.entries, queue: q, maxPriority, rule });
+    const addRuns = (q: string, maxPriority: number, keep: (total: Resources) => boolean): void => {
+      for (const run of snap.admittedRuns(q, compare)) if (keep(run.total)) runs.push({ entries: run.entries, queue: q, maxPriority });
     };
+    // One rule per queue: its own queue yields by priority, the others by reclaim or fair share.
+    const ruleOf = (e: AdmittedEntry): PreemptionRule => (e.state.queue === w.queue ? 'withinQueue' : within ? 'reclaim' : 'fairShare');
     /** The checks that do not change during the search (victim orders put the lowest priority first). */
     const usable = (run: EligibleRun, e: AdmittedEntry): Verdict => {
       if (!e.alive || e.state.queue !== run.queue) return Verdict.Skip;
       if (e.w.priority > run.maxPriority) return Verdict.RestTooHigh;
       if (e.w.id === w.id || ctx.exclude?.has(e.w.id) || !overlaps(e.w.podRequest, w.podRequest)) return Verdict.Skip;
       if (ctx.nowMs - (e.state.startedMs ?? e.state.admittedMs) < ctx.minRuntimeBeforePreemptionMs) return Verdict.Skip;
-      if (run.rule !== 'withinQueue' && e.state.flavor !== flavor) return Verdict.Skip;
+      if (run.queue !== w.queue && e.state.flavor !== flavor) return Verdict.Skip;
       return Verdict.Candidate;
     };
     // Only the queues some rule allows: its own (withinQueue: strictly lower priority), and other
@@ -261,12 +253,12 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
     let preemptorShareMin = preemptorShare;
     if (queue.withinQueue !== 'Never' && snap.admittedByQueue.get(w.queue)?.size) {
       const ownFrom = runs.length;
-      addRuns(w.queue, w.priority - 1, 'withinQueue', () => true);
+      addRuns(w.queue, w.priority - 1, () => true);
       // The preemptor's share can fall only by its own-queue victims: bound it by taking them all out.
       const ownTotal: Resources = {};
       for (let r = ownFrom; r < runs.length; r++) {
         const next = candidatesOf(runs[r], usable);
-        for (let e = next(); e; e = next()) addInto(ownTotal, e.total);
+        for (let e = next(); e; e = next()) addInto(ownTotal, e.w.totalRequest);
       }
       if (Object.keys(ownTotal).length > 0) preemptorShareMin = tree.shareWith(pq, sub(request, ownTotal), 1);
     }
@@ -275,13 +267,13 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
       for (const [q, entries] of snap.admittedByQueue) {
         if (q === w.queue || entries.size === 0 || !tree.isBorrowing(q, request)) continue;
         if (within) {
-          addRuns(q, Infinity, 'reclaim', () => true);
+          addRuns(q, Infinity, () => true);
           continue;
         }
         if (queueShare(q) <= preemptorShare) continue;
         // Fair share: only a victim whose queue keeps a share at or above the preemptor's lowest.
         const vq = tree.byName.get(q)!;
-        addRuns(q, w.priority, 'fairShare', (total) => tree.shareWith(vq, total, -1) >= preemptorShareMin);
+        addRuns(q, w.priority, (total) => tree.shareWith(vq, total, -1) >= preemptorShareMin);
       }
     }
     // Every candidate until `visit` says stop (true). Budgets only get spent during a search: a
@@ -297,13 +289,12 @@ export function findPreemption(snap: Snapshot, w: WorkloadInput, ctx: Preemption
     if (ctx.outcome) ctx.outcome.hopeless = false;
     // Each run is already in victim order: merge them lazily, since the search usually stops
     // after a few victims (sorting, or even filtering, every candidate was most of its cost).
-    const ruleOf = new Map<string, PreemptionRule>(runs.map((r) => [r.queue, r.rule]));
     const inOrder = new RunMerge(runs.map((r) => candidatesOf(r, usable)), compare);
     const removed: Array<{ choice: VictimChoice; restore: () => void }> = [];
     let ok = false;
     for (let e = inOrder.next(); e; e = inOrder.next()) {
       if (snap.pdbBlocking(e.w)) continue;
-      const rule = ruleOf.get(e.state.queue)!;
+      const rule = ruleOf(e);
       const why = stillEligible(snap, w, e, rule, flavor);
       if (why === undefined) continue;
       const message = `preempted by ${ref(w)} (rule ${rule}): ${why}`;

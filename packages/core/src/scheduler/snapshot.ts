@@ -14,7 +14,7 @@ import { addInto, scale, type Resources } from '../resources/index.js';
 import { matchesLabelSelector } from '../selectors/index.js';
 import { ClusterState, type FreedMark, type NodeState } from './cluster-state.js';
 import { NamespaceQuotas } from './namespace-quota.js';
-import { EligibilityCache } from './placer.js';
+import { EligibilityCache, matchesSelector, type Eligibility } from './placer.js';
 import { QuotaTree } from './quota-tree.js';
 import { VictimOrders, workSinceMs, type VictimRun } from './victim-orders.js';
 import type { AdmittedState, CycleInput, NamespaceQuotaInput, NodeInput, PdbInput, PodPlacement, QueueInput, WorkloadInput } from './types.js';
@@ -26,10 +26,6 @@ export interface AdmittedEntry {
   taken: Array<Record<string, number[]> | undefined>;
   /** Each pod's node, resolved once (undefined: the node is gone); forget and the estimates walk these often. */
   nodes: Array<NodeState | undefined>;
-  /** Every pod's request together (Snapshot.totalRequest), kept on the entry: charges and victim checks read it often. */
-  total: Resources;
-  /** `total` as a key: entries with equal keys take out equal amounts (victim runs group by it). */
-  totalKey: string;
   /** workSinceMs(state), kept: victim orders compare it n log n times. */
   sinceMs: number;
   /** False while forgotten (a victim order may still list it). */
@@ -37,11 +33,6 @@ export interface AdmittedEntry {
   /** Work lost if preempted at `lostAtMs` (victim ordering computes it once per cycle time). */
   lostAtMs?: number;
   lostMs?: number;
-}
-
-function matchesSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
-  for (const k in selector) if (labels[k] !== selector[k]) return false;
-  return true;
 }
 
 function budgetAmount(v: number | string, of: number, roundUp: boolean): number {
@@ -96,19 +87,13 @@ export class Snapshot {
   replaceNodes(nodes: readonly NodeInput[]): boolean {
     const cluster = new ClusterState(nodes);
     for (const e of this.admitted.values()) {
-      if (e.w.admitted && this.flavorFor(e.w, e.w.admitted, cluster) !== e.state.flavor) return false;
+      if (e.w.admitted && this.flavorFor(e.w.admitted, cluster) !== e.state.flavor) return false;
     }
     this.cluster = cluster;
     this.elig = new EligibilityCache(cluster);
     for (const [flavor, selector] of this.flavorSelectors) this.trees.get(flavor)!.setCapacity(capacityOf(nodes, selector));
     cluster.bulkLoad(() => {
-      for (const e of this.admitted.values()) {
-        e.nodes = e.state.pods.map((p) => cluster.byName.get(p.node));
-        e.taken = e.state.pods.map((p, i) => {
-          const node = e.nodes[i];
-          return node ? cluster.take(node, e.w.podRequest, p.devices) : undefined;
-        });
-      }
+      for (const e of this.admitted.values()) Object.assign(e, this.takeAdmittedPods(e.w, e.state));
     });
     return true;
   }
@@ -136,7 +121,7 @@ export class Snapshot {
     // Eligibility is cached per flavor name, and a flavor's selector may have changed.
     this.elig = new EligibilityCache(this.cluster);
     for (const e of this.admitted.values()) {
-      const flavor = e.w.admitted ? this.flavorFor(e.w, e.w.admitted) : e.state.flavor;
+      const flavor = e.w.admitted ? this.flavorFor(e.w.admitted) : e.state.flavor;
       if (flavor !== e.state.flavor) e.state = { ...e.state, flavor };
       this.chargeQuotas(e.w, e.state.queue, flavor, 1);
     }
@@ -152,50 +137,72 @@ export class Snapshot {
     return names;
   }
 
+  /** The node classes that may ever host `w`'s pods in `flavor` ('' = the queue has no flavors). */
+  eligibility(w: WorkloadInput, flavor: string): Eligibility {
+    return this.elig.get(w, flavor || undefined, flavor ? this.flavorSelectors.get(flavor) : undefined);
+  }
+
   /** flavorsOf per queue, worked out once (every attempt asks). */
   private readonly flavorNames = new Map<string, readonly string[]>();
 
   /** The flavor an admitted workload is charged to: as recorded, else the first whose selector matches its first node. */
-  private flavorFor(w: WorkloadInput, state: AdmittedState, cluster = this.cluster): string {
+  private flavorFor(state: AdmittedState, cluster = this.cluster): string {
     if (state.flavor && this.trees.has(state.flavor)) return state.flavor;
     const flavors = this.flavorsOf(state.queue);
     if (flavors.length === 1) return flavors[0];
     const node = state.pods[0] && cluster.byName.get(state.pods[0].node);
-    for (const f of flavors) if (!node || matchesSelector(node.input.labels, this.flavorSelectors.get(f) ?? {})) return f;
-    void w;
+    for (const f of flavors) if (!node || matchesSelector(node.input.labels, this.flavorSelectors.get(f))) return f;
     return flavors[0];
   }
 
-  /** Charges (1) or credits (−1) an admitted workload to its queue's tree in `flavor` and its namespace's quotas. */
-  private chargeQuotas(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
-    const tree = this.trees.get(flavor);
-    tree?.charge(queue, w.totalRequest, sign);
-    const qn = tree?.byName.get(queue);
-    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount += sign;
+  /** Each admitted pod's node, and the devices it takes there (none on a node that is gone). */
+  private takeAdmittedPods(w: WorkloadInput, state: AdmittedState): Pick<AdmittedEntry, 'nodes' | 'taken'> {
+    const nodes = state.pods.map((p) => this.cluster.byName.get(p.node));
+    const taken = state.pods.map((p, i) => {
+      const node = nodes[i];
+      return node ? this.cluster.take(node, w.podRequest, p.devices) : undefined;
+    });
+    return { nodes, taken };
+  }
+
+  /** Gives back (release) or takes again (take) the devices an entry holds on its nodes. */
+  private moveEntryDevices(e: AdmittedEntry, how: 'release' | 'take'): void {
+    for (let i = 0; i < e.nodes.length; i++) {
+      const node = e.nodes[i];
+      const devices = e.taken[i];
+      if (node && devices) this.cluster[how](node, e.w.podRequest, devices);
+    }
+  }
+
+  /**
+   * Charges (1) or credits (−1) a workload's request to its queue's tree in `flavor` and to its
+   * namespace's quotas. Usage only: the estimates' what-ifs use it as it is.
+   */
+  chargeUsage(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
+    this.trees.get(flavor)?.charge(queue, w.totalRequest, sign);
     this.nsQuotas.charge(w, sign);
+  }
+
+  /** chargeUsage, and the admitted counts along the queue's path. */
+  private chargeQuotas(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
+    this.chargeUsage(w, queue, flavor, sign);
+    const qn = this.trees.get(flavor)?.byName.get(queue);
+    if (qn) for (let n: typeof qn | undefined = qn; n && !n.isRoot; n = n.parent) n.admittedCount += sign;
   }
 
   /** Takes the workload's resources on its nodes and charges its quotas. */
   assume(w: WorkloadInput, state: AdmittedState): void {
-    const flavor = this.flavorFor(w, state);
+    const flavor = this.flavorFor(state);
     const st = flavor === state.flavor ? state : { ...state, flavor };
-    const nodes = st.pods.map((p) => this.cluster.byName.get(p.node));
-    const taken = st.pods.map((p, i) => {
-      const node = nodes[i];
-      return node ? this.cluster.take(node, w.podRequest, p.devices) : undefined;
-    });
+    const { nodes, taken } = this.takeAdmittedPods(w, st);
     this.chargeQuotas(w, st.queue, flavor, 1);
-    this.addAdmitted({ w, state: st, taken, nodes, total: w.totalRequest, totalKey: w.totalKey, sinceMs: workSinceMs(st), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state: st, taken, nodes, sinceMs: workSinceMs(st), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
   }
 
   /** Puts back exactly the entry `forget` removed (same devices). */
   private reinstate(e: AdmittedEntry): void {
-    for (let i = 0; i < e.nodes.length; i++) {
-      const node = e.nodes[i];
-      const devices = e.taken[i];
-      if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
-    }
+    this.moveEntryDevices(e, 'take');
     this.chargeQuotas(e.w, e.state.queue, e.state.flavor, 1);
     this.addAdmitted(e);
     if (this.journal?.removed.get(e.w.id) === e) {
@@ -266,29 +273,13 @@ export class Snapshot {
    * again, and this is most of its work. `unsimulateEnd` puts it back.
    */
   simulateEnd(e: AdmittedEntry): void {
-    for (let i = 0; i < e.nodes.length; i++) {
-      const node = e.nodes[i];
-      const devices = e.taken[i];
-      if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
-    }
-    this.trees.get(e.state.flavor)?.charge(e.state.queue, e.total, -1);
-    this.nsQuotas.charge(e.w, -1);
+    this.moveEntryDevices(e, 'release');
+    this.chargeUsage(e.w, e.state.queue, e.state.flavor, -1);
   }
 
   unsimulateEnd(e: AdmittedEntry): void {
-    for (let i = 0; i < e.nodes.length; i++) {
-      const node = e.nodes[i];
-      const devices = e.taken[i];
-      if (node && devices) this.cluster.take(node, e.w.podRequest, devices);
-    }
-    this.trees.get(e.state.flavor)?.charge(e.state.queue, e.total, 1);
-    this.nsQuotas.charge(e.w, 1);
-  }
-
-  /** For the estimates: charges the quotas of a workload the placer took nodes for (commit: true); `sign` −1 undoes it. */
-  simulateCharge(w: WorkloadInput, queue: string, flavor: string, sign: 1 | -1): void {
-    this.trees.get(flavor)?.charge(queue, w.totalRequest, sign);
-    this.nsQuotas.charge(w, sign);
+    this.moveEntryDevices(e, 'take');
+    this.chargeUsage(e.w, e.state.queue, e.state.flavor, 1);
   }
 
   /** Starts recording what the cycle changes. */
@@ -346,7 +337,7 @@ export class Snapshot {
   assumePlaced(w: WorkloadInput, queue: string, flavor: string, pods: PodPlacement[], nowMs: number): AdmittedState {
     const state: AdmittedState = { pods, queue, flavor, admittedMs: nowMs };
     this.chargeQuotas(w, queue, flavor, 1);
-    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), total: w.totalRequest, totalKey: w.totalKey, sinceMs: workSinceMs(state), alive: true, lostAtMs: NaN, lostMs: 0 });
+    this.addAdmitted({ w, state, taken: pods.map((p) => p.devices), nodes: pods.map((p) => this.cluster.byName.get(p.node)), sinceMs: workSinceMs(state), alive: true, lostAtMs: NaN, lostMs: 0 });
     this.journalAdd(w.id);
     return state;
   }
@@ -355,11 +346,7 @@ export class Snapshot {
   forget(id: string): () => void {
     const e = this.admitted.get(id);
     if (!e) return () => {};
-    for (let i = 0; i < e.nodes.length; i++) {
-      const node = e.nodes[i];
-      const devices = e.taken[i];
-      if (node && devices) this.cluster.release(node, e.w.podRequest, devices);
-    }
+    this.moveEntryDevices(e, 'release');
     this.chargeQuotas(e.w, e.state.queue, e.state.flavor, -1);
     this.admitted.delete(id);
     this.admittedByQueue.get(e.state.queue)?.delete(id);

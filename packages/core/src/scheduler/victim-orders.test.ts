@@ -15,9 +15,9 @@ function lcg(seed: number): () => number {
 
 function entry(id: string, o: { priority?: number; gpus?: number; startedMs?: number; checkpointMs?: number; queue?: string } = {}): AdmittedEntry {
   const gpus = o.gpus ?? 1;
-  const w = { id, priority: o.priority ?? 0, createdMs: 0, podRequest: { 'nvidia.com/gpu': gpus }, pods: 1 } as unknown as WorkloadInput;
+  const w = { id, priority: o.priority ?? 0, createdMs: 0, podRequest: { 'nvidia.com/gpu': gpus }, pods: 1, totalRequest: { 'nvidia.com/gpu': gpus }, totalKey: `gpu=${gpus}` } as unknown as WorkloadInput;
   const state = { pods: [], queue: o.queue ?? 'q', flavor: '', admittedMs: o.startedMs ?? 0, startedMs: o.startedMs, lastCheckpointMs: o.checkpointMs };
-  return { w, state, taken: [], nodes: [], total: { 'nvidia.com/gpu': gpus }, totalKey: `gpu=${gpus}`, sinceMs: workSinceMs(state), alive: true };
+  return { w, state, taken: [], nodes: [], sinceMs: workSinceMs(state), alive: true };
 }
 
 /** Every entry of the runs, alive ones only, run by run. */

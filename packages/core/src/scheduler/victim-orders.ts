@@ -87,10 +87,10 @@ export class VictimOrders {
   }
 
   private runOf(order: QueueOrder, e: AdmittedEntry): VictimRun {
-    let run = order.byKey.get(e.totalKey);
+    let run = order.byKey.get(e.w.totalKey);
     if (!run) {
-      order.runs.push((run = { total: e.total, entries: [] }));
-      order.byKey.set(e.totalKey, run);
+      order.runs.push((run = { total: e.w.totalRequest, entries: [] }));
+      order.byKey.set(e.w.totalKey, run);
     }
     return run;
   }
